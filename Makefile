@@ -6,7 +6,13 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 OUT ?= out
 
-.PHONY: demo test bench lint data clean
+# Debian packages the tests use (peers and real engines); installed when missing.
+DEBIAN_TEST_PACKAGES :=
+
+.PHONY: demo test bench lint data clean system-packages
+
+system-packages:
+	@if [ -n "$(strip $(DEBIAN_TEST_PACKAGES))" ]; then tools/ensure-debian-packages.sh $(DEBIAN_TEST_PACKAGES); fi
 
 $(INSTALLED): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,7 +24,7 @@ demo: $(INSTALLED)
 	$(VENV)/bin/borderwatch demo --out $(OUT)
 
 ## test: the whole test suite; pytest's "no tests collected" (exit 5) is a failure here
-test: $(INSTALLED)
+test: $(INSTALLED) system-packages
 	@set +e; $(PY) -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests — failing" >&2; exit 1; fi; \
 	exit $$rc

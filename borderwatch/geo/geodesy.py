@@ -20,19 +20,21 @@ GEOD = Geod(ellps="WGS84")
 EARTH_RADIUS_M = 6_371_008.8
 
 
+def _broadcast(*values: ArrayLike) -> list[FloatArray]:
+    """pyproj's Geod wants arrays of one shape; NumPy broadcasting rules apply here."""
+    arrays = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in values))
+    return [np.array(a, dtype=np.float64) for a in arrays]
+
+
 def distance_m(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> FloatArray:
     """Geodesic distance in metres between two (arrays of) points."""
-    _, _, dist = GEOD.inv(
-        np.asarray(lon1, float), np.asarray(lat1, float), np.asarray(lon2, float), np.asarray(lat2, float)
-    )
+    _, _, dist = GEOD.inv(*_broadcast(lon1, lat1, lon2, lat2))
     return np.asarray(dist, dtype=np.float64)
 
 
 def azimuth_deg(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> FloatArray:
     """Forward azimuth (degrees from true north, clockwise, in [0, 360)) from point 1 to point 2."""
-    az, _, _ = GEOD.inv(
-        np.asarray(lon1, float), np.asarray(lat1, float), np.asarray(lon2, float), np.asarray(lat2, float)
-    )
+    az, _, _ = GEOD.inv(*_broadcast(lon1, lat1, lon2, lat2))
     return np.asarray(az, dtype=np.float64) % 360.0
 
 
@@ -40,9 +42,7 @@ def destination(
     lat: ArrayLike, lon: ArrayLike, azimuth: ArrayLike, dist_m: ArrayLike
 ) -> tuple[FloatArray, FloatArray]:
     """The point reached from (lat, lon) going `dist_m` metres along `azimuth` (degrees)."""
-    lon2, lat2, _ = GEOD.fwd(
-        np.asarray(lon, float), np.asarray(lat, float), np.asarray(azimuth, float), np.asarray(dist_m, float)
-    )
+    lon2, lat2, _ = GEOD.fwd(*_broadcast(lon, lat, azimuth, dist_m))
     return np.asarray(lat2, dtype=np.float64), np.asarray(lon2, dtype=np.float64)
 
 

@@ -1,0 +1,30 @@
+"""`python -m benchmarks [NAME ...]`: run every bench_*.py (or the named ones) in turn."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+import time
+
+from rich.console import Console
+
+
+def main(argv: list[str]) -> int:
+    console = Console()
+    names = sorted(m.name for m in pkgutil.iter_modules(["benchmarks"]) if m.name.startswith("bench_"))
+    if argv:
+        names = [n for n in names if any(a in n for a in argv)]
+    if not names:
+        console.print("[yellow]no benchmarks found[/]")
+        return 0
+    for name in names:
+        console.rule(f"[bold]{name}")
+        started = time.perf_counter()
+        importlib.import_module(f"benchmarks.{name}").run(console)
+        console.print(f"[dim]{name}: {time.perf_counter() - started:.1f} s[/]")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,36 @@
+"""`make demo`: the main job on the embedded default, as a list of steps.
+
+Each step takes the output directory and the console. Later parts add their steps to
+DEMO_STEPS (simulate, track, evaluate, serve...). May import every subpackage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+
+from borderwatch.geo import load_border_model
+
+
+def border_step(out: Path, console: Console) -> None:
+    """Print the border model summary and draw the border map."""
+    from borderwatch.cli import border_summary
+    from borderwatch.maps import BorderMap
+
+    model = load_border_model()
+    for table in border_summary(model):
+        console.print(table)
+    path = BorderMap(model).save(out / "border.png")
+    console.print(f"[green]map:[/] {path}")
+
+
+DEMO_STEPS: list[Callable[[Path, Console], None]] = [border_step]
+
+
+def run_demo(out: Path, console: Console) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for step in DEMO_STEPS:
+        console.rule(f"[bold]{(step.__doc__ or step.__name__).splitlines()[0]}")
+        step(out, console)
