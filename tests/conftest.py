@@ -1,0 +1,29 @@
+"""Fixtures shared by every test package."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+
+from borderwatch.geo import BorderModel, default_config_path, load_border_model
+
+
+@pytest.fixture(scope="session")
+def border_model() -> BorderModel:
+    """The default Iraq–Syria border model that ships in the package."""
+    return load_border_model()
+
+
+@pytest.fixture(scope="session")
+def _default_document() -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(default_config_path().read_text(encoding="utf-8"))
+    return document
+
+
+@pytest.fixture()
+def default_document(_default_document: dict[str, Any]) -> dict[str, Any]:
+    """A fresh, mutable copy of the default configuration document."""
+    return copy.deepcopy(_default_document)
