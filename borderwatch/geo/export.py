@@ -15,6 +15,7 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString, Point, mapping
 
+from borderwatch.geo.config import CheckpointFeature, CrossingFeature, PatrolBaseFeature, SensorFeature
 from borderwatch.geo.model import BorderModel
 
 ExportFormat = Literal["geojson", "gpkg"]
@@ -30,14 +31,26 @@ def model_features(model: BorderModel) -> list[dict[str, Any]]:
     for sector in model.sectors:
         line = model.borders[sector.border]
         coords = line.slice_coords(sector.start_km, sector.end_km)
-        props = {"kind": "sector", "id": sector.id, "name": sector.name, "border": sector.border,
-                 "neighbour": line.neighbour, "start_km": round(sector.start_km, 3),
-                 "end_km": round(sector.end_km, 3)}
+        props = {
+            "kind": "sector",
+            "id": sector.id,
+            "name": sector.name,
+            "border": sector.border,
+            "neighbour": line.neighbour,
+            "start_km": round(sector.start_km, 3),
+            "end_km": round(sector.end_km, 3),
+        }
         features.append({"type": "Feature", "geometry": mapping(LineString(coords)), "properties": props})
     for barrier, config_feature in zip(model.barriers, model.config.barriers, strict=True):
         props = config_feature.properties.model_dump(exclude_none=True)
         features.append({"type": "Feature", "geometry": mapping(LineString(barrier.coords)), "properties": props})
-    for point_feature in [*model.sensors, *model.crossings, *model.checkpoints, *model.patrol_bases]:
+    point_features: list[SensorFeature | CrossingFeature | CheckpointFeature | PatrolBaseFeature] = [
+        *model.sensors,
+        *model.crossings,
+        *model.checkpoints,
+        *model.patrol_bases,
+    ]
+    for point_feature in point_features:
         props = point_feature.properties.model_dump(exclude_none=True)
         if "ranges_m" in props:  # flat columns for GeoPackage; nested objects stay in GeoJSON
             props.update({f"range_{k}_m": v for k, v in props["ranges_m"].items()})
@@ -50,8 +63,11 @@ def export_model(model: BorderModel, out: str | Path, fmt: ExportFormat) -> Path
     target.parent.mkdir(parents=True, exist_ok=True)
     features = model_features(model)
     if fmt == "geojson":
-        document = {"type": "FeatureCollection", "borderwatch": model.header.model_dump(exclude_none=True),
-                    "features": features}
+        document = {
+            "type": "FeatureCollection",
+            "borderwatch": model.header.model_dump(exclude_none=True),
+            "features": features,
+        }
         target.write_text(json.dumps(document, ensure_ascii=False) + "\n", encoding="utf-8")
         return target
     _write_gpkg(features, target)

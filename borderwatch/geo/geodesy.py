@@ -20,10 +20,12 @@ GEOD = Geod(ellps="WGS84")
 EARTH_RADIUS_M = 6_371_008.8
 
 
-def _broadcast(*values: ArrayLike) -> list[FloatArray]:
+def _broadcast(
+    a: ArrayLike, b: ArrayLike, c: ArrayLike, d: ArrayLike
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """pyproj's Geod wants arrays of one shape; NumPy broadcasting rules apply here."""
-    arrays = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in values))
-    return [np.array(a, dtype=np.float64) for a in arrays]
+    arrays = [np.array(x, dtype=np.float64) for x in np.broadcast_arrays(*(np.asarray(v, float) for v in (a, b, c, d)))]
+    return arrays[0], arrays[1], arrays[2], arrays[3]
 
 
 def distance_m(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike) -> FloatArray:
@@ -38,9 +40,7 @@ def azimuth_deg(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLi
     return np.asarray(az, dtype=np.float64) % 360.0
 
 
-def destination(
-    lat: ArrayLike, lon: ArrayLike, azimuth: ArrayLike, dist_m: ArrayLike
-) -> tuple[FloatArray, FloatArray]:
+def destination(lat: ArrayLike, lon: ArrayLike, azimuth: ArrayLike, dist_m: ArrayLike) -> tuple[FloatArray, FloatArray]:
     """The point reached from (lat, lon) going `dist_m` metres along `azimuth` (degrees)."""
     lon2, lat2, _ = GEOD.fwd(*_broadcast(lon, lat, azimuth, dist_m))
     return np.asarray(lat2, dtype=np.float64), np.asarray(lon2, dtype=np.float64)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
@@ -18,7 +19,6 @@ import numpy as np
 import numpy.typing as npt
 
 from borderwatch.geo.config import (
-    BarrierFeature,
     BorderConfig,
     CheckpointFeature,
     ConfigError,
@@ -149,7 +149,7 @@ class BorderModel:
         for border_id, line in self.borders.items():
             spans = sorted(explicit[border_id], key=lambda p: p.start_km)
             if spans:
-                for before, after in zip(spans, spans[1:], strict=False):
+                for before, after in pairwise(spans):
                     if after.start_km < before.end_km - 1e-9:
                         problems.append(
                             f"sector {after.id!r}: field properties.start_km: {after.start_km} overlaps sector "
@@ -163,7 +163,7 @@ class BorderModel:
                 edges = np.linspace(0.0, line.length_km, count + 1)
                 pieces = [
                     (f"{border_id}-{i + 1:02d}", f"{line.neighbour} {i + 1:02d}", float(a), float(b))
-                    for i, (a, b) in enumerate(zip(edges[:-1], edges[1:], strict=True))
+                    for i, (a, b) in enumerate(pairwise(edges))
                 ]
             for ident, name, start, end in pieces:
                 if end <= start or start > line.length_km:
@@ -207,9 +207,7 @@ class BorderModel:
             lines = [b for b in self.borders.values() if b.neighbour == props.neighbour]
             if not lines:
                 continue  # a crossing on a border this configuration does not model
-            dist = min(
-                abs(float(b.locate(crossing.geometry.lat, crossing.geometry.lon).offset_m[0])) for b in lines
-            )
+            dist = min(abs(float(b.locate(crossing.geometry.lat, crossing.geometry.lon).offset_m[0])) for b in lines)
             if dist > limit_crossing:
                 problems.append(
                     f"crossing {props.id!r}: field geometry.coordinates: {dist / 1000:.1f} km from the "
@@ -272,10 +270,17 @@ class BorderModel:
         """(min_lon, min_lat, max_lon, max_lat) of every border line and point feature."""
         lons = [c for line in self.borders.values() for c in (line.lon.min(), line.lon.max())]
         lats = [c for line in self.borders.values() for c in (line.lat.min(), line.lat.max())]
-        for feature in [*self.sensors, *self.crossings, *self.checkpoints, *self.patrol_bases]:
-            lons.append(feature.geometry.lon)
-            lats.append(feature.geometry.lat)
-        return (min(lons) - margin_deg, min(lats) - margin_deg, max(lons) + margin_deg, max(lats) + margin_deg)
+        points = [f.geometry for f in self.sensors] + [f.geometry for f in self.crossings]
+        points += [f.geometry for f in self.checkpoints] + [f.geometry for f in self.patrol_bases]
+        for geometry in points:
+            lons.append(geometry.lon)
+            lats.append(geometry.lat)
+        return (
+            min(lons) - margin_deg,
+            min(lats) - margin_deg,
+            max(lons) + margin_deg,
+            max(lats) + margin_deg,
+        )
 
 
 def load_border_model(path: str | Path | None = None) -> BorderModel:

@@ -9,6 +9,7 @@ arrays of points, because fusion locates every track update.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Literal
 
 import numpy as np
@@ -186,7 +187,7 @@ def _densify(coords: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Split geodesic segments longer than MAX_SEGMENT_M; returns (lon, lat) arrays."""
     lon_out: list[float] = [float(coords[0, 0])]
     lat_out: list[float] = [float(coords[0, 1])]
-    for (lon1, lat1), (lon2, lat2) in zip(coords[:-1], coords[1:], strict=True):
+    for (lon1, lat1), (lon2, lat2) in pairwise(coords):
         _, _, dist = GEOD.inv(lon1, lat1, lon2, lat2)
         extra = int(np.ceil(dist / MAX_SEGMENT_M)) - 1
         if extra > 0:

@@ -80,8 +80,16 @@ class BorderMap:
                 self.ax.plot(ring[:, 0], ring[:, 1], color="#b0a890", linewidth=0.4, zorder=1)
             centre = np.asarray(polygons[0][0]).mean(axis=0)
             if self._inside(centre[1], centre[0]):
-                self.ax.text(centre[0], centre[1], feature["properties"]["name"].upper(), color="#9a9278",
-                             fontsize=11, ha="center", alpha=0.8, zorder=1)
+                self.ax.text(
+                    centre[0],
+                    centre[1],
+                    feature["properties"]["name"].upper(),
+                    color="#9a9278",
+                    fontsize=11,
+                    ha="center",
+                    alpha=0.8,
+                    zorder=1,
+                )
 
     def _draw_borders(self) -> None:
         for line in self.model.borders.values():
@@ -90,14 +98,28 @@ class BorderMap:
             for km in np.arange(0.0, line.length_km, step):
                 lat, lon = line.point_at(km)
                 self.ax.plot(lon, lat, marker="|", color="#c00000", markersize=6, zorder=3)
-                self.ax.annotate(f"km {km:.0f}", (float(lon), float(lat)), fontsize=6, color="#c00000",
-                                 xytext=(4, -2), textcoords="offset points", zorder=3)
+                self.ax.annotate(
+                    f"km {km:.0f}",
+                    (float(lon), float(lat)),
+                    fontsize=6,
+                    color="#c00000",
+                    xytext=(4, -2),
+                    textcoords="offset points",
+                    zorder=3,
+                )
         for sector in self.model.sectors:
             line = self.model.borders[sector.border]
             lat, lon = line.point_at(sector.start_km)
             self.ax.plot(lon, lat, marker="o", markersize=2.5, color="#600000", zorder=3)
-            self.ax.annotate(sector.id, (sector.mid_lon, sector.mid_lat), fontsize=5.5, color="#600000",
-                             xytext=(-28, 0), textcoords="offset points", zorder=3)
+            self.ax.annotate(
+                sector.id,
+                (sector.mid_lon, sector.mid_lat),
+                fontsize=5.5,
+                color="#600000",
+                xytext=(-28, 0),
+                textcoords="offset points",
+                zorder=3,
+            )
 
     def _draw_barriers(self) -> None:
         labelled: set[str] = set()
@@ -114,8 +136,13 @@ class BorderMap:
             props = sensor.properties
             style = dict(SENSOR_STYLE[props.sensor_type])
             label = style.pop("label")
-            self.ax.scatter([sensor.geometry.lon], [sensor.geometry.lat], zorder=6,
-                            label=None if label in labelled else label, **style)
+            self.ax.scatter(
+                [sensor.geometry.lon],
+                [sensor.geometry.lat],
+                zorder=6,
+                label=None if label in labelled else label,
+                **style,
+            )
             labelled.add(label)
             if props.sensor_type == "aerostat":
                 self._circle(sensor.geometry.lat, sensor.geometry.lon, props.radar_range_m, "#9467bd")
@@ -125,17 +152,48 @@ class BorderMap:
     def _draw_posts(self) -> None:
         for i, crossing in enumerate(self.model.crossings):
             lon, lat = crossing.geometry.lon, crossing.geometry.lat
-            self.ax.scatter([lon], [lat], marker="s", s=60, color="#ff7f0e", edgecolor="black", zorder=7,
-                            label="Official crossing" if i == 0 else None)
+            self.ax.scatter(
+                [lon],
+                [lat],
+                marker="s",
+                s=60,
+                color="#ff7f0e",
+                edgecolor="black",
+                zorder=7,
+                label="Official crossing" if i == 0 else None,
+            )
             if self._inside(lat, lon):
-                self.ax.annotate(crossing.properties.name, (lon, lat), fontsize=8, fontweight="bold",
-                                 xytext=(6, 4), textcoords="offset points", zorder=7)
+                self.ax.annotate(
+                    crossing.properties.name,
+                    (lon, lat),
+                    fontsize=8,
+                    fontweight="bold",
+                    xytext=(6, 4),
+                    textcoords="offset points",
+                    zorder=7,
+                )
         for i, post in enumerate(self.model.checkpoints):
-            self.ax.scatter([post.geometry.lon], [post.geometry.lat], marker="P", s=40, color="#17becf",
-                            edgecolor="black", linewidth=0.4, zorder=7, label="Checkpoint" if i == 0 else None)
+            self.ax.scatter(
+                [post.geometry.lon],
+                [post.geometry.lat],
+                marker="P",
+                s=40,
+                color="#17becf",
+                edgecolor="black",
+                linewidth=0.4,
+                zorder=7,
+                label="Checkpoint" if i == 0 else None,
+            )
         for i, base in enumerate(self.model.patrol_bases):
-            self.ax.scatter([base.geometry.lon], [base.geometry.lat], marker="H", s=55, color="#2f6f2f",
-                            zorder=7, label="Patrol base" if i == 0 else None)
+            self.ax.scatter(
+                [base.geometry.lon],
+                [base.geometry.lat],
+                marker="H",
+                s=55,
+                color="#2f6f2f",
+                zorder=7,
+                label="Patrol base" if i == 0 else None,
+            )
 
     def _circle(self, lat: float, lon: float, radius_m: float, color: str, alpha: float = 0.08) -> None:
         from borderwatch.geo.geodesy import destination
@@ -149,8 +207,9 @@ class BorderMap:
 
     # ------------------------------------------------------------ overlays
 
-    def add_points(self, lat: Sequence[float] | np.ndarray, lon: Sequence[float] | np.ndarray,
-                   label: str, **style: Any) -> None:
+    def add_points(
+        self, lat: Sequence[float] | np.ndarray, lon: Sequence[float] | np.ndarray, label: str, **style: Any
+    ) -> None:
         """Scatter points (detections, events...) with a legend entry."""
         defaults: dict[str, Any] = {"s": 3, "alpha": 0.5, "zorder": 5, "linewidths": 0}
         self.ax.scatter(np.asarray(lon), np.asarray(lat), label=label, **{**defaults, **style})

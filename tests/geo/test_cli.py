@@ -58,7 +58,9 @@ def test_export_gpkg_one_layer_per_kind(tmp_path: Path, border_model: BorderMode
     assert info["features"] == len(border_model.sensors)
     assert "height_m" in list(info["fields"])
     _, _, _, fields = pyogrio.raw.read(out, layer="border_line")[:4]
-    assert "Syria" in [str(v) for v in fields[list(pyogrio.read_info(out, layer="border_line")["fields"]).index("neighbour")]]
+    assert "Syria" in [
+        str(v) for v in fields[list(pyogrio.read_info(out, layer="border_line")["fields"]).index("neighbour")]
+    ]
 
 
 def test_export_rejects_unknown_format(tmp_path: Path) -> None:

@@ -59,9 +59,18 @@ def test_unknown_sensor_type_and_bad_field(default_document: dict[str, Any]) -> 
 def test_overlapping_sectors(default_document: dict[str, Any]) -> None:
     for ident, start, end in (("S-A", 0.0, 100.0), ("S-B", 90.0, 200.0)):
         default_document["features"].append(
-            {"type": "Feature", "geometry": None,
-             "properties": {"kind": "sector", "id": ident, "name": ident, "border": "SYR",
-                            "start_km": start, "end_km": end}}
+            {
+                "type": "Feature",
+                "geometry": None,
+                "properties": {
+                    "kind": "sector",
+                    "id": ident,
+                    "name": ident,
+                    "border": "SYR",
+                    "start_km": start,
+                    "end_km": end,
+                },
+            }
         )
     with pytest.raises(ConfigError, match=r"sector 'S-B': field properties.start_km: 90.0 overlaps sector 'S-A'"):
         build(default_document)
@@ -70,9 +79,18 @@ def test_overlapping_sectors(default_document: dict[str, Any]) -> None:
 def test_explicit_sectors_are_used(default_document: dict[str, Any]) -> None:
     for ident, start, end in (("north", 300.0, 599.3), ("south", 0.0, 300.0)):
         default_document["features"].append(
-            {"type": "Feature", "geometry": None,
-             "properties": {"kind": "sector", "id": ident, "name": ident.title(), "border": "SYR",
-                            "start_km": start, "end_km": end}}
+            {
+                "type": "Feature",
+                "geometry": None,
+                "properties": {
+                    "kind": "sector",
+                    "id": ident,
+                    "name": ident.title(),
+                    "border": "SYR",
+                    "start_km": start,
+                    "end_km": end,
+                },
+            }
         )
     model = build(default_document)
     assert [s.id for s in model.sectors] == ["south", "north"]

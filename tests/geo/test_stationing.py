@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from importlib import resources
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -67,7 +68,7 @@ def test_sectors_cover_the_line_without_gaps(border_model: BorderModel) -> None:
     line = border_model.borders["SYR"]
     assert sectors[0].start_km == 0.0
     assert sectors[-1].end_km == pytest.approx(line.length_km)
-    for before, after in zip(sectors, sectors[1:], strict=False):
+    for before, after in pairwise(sectors):
         assert after.start_km == pytest.approx(before.end_km)
     # ~25 km by default
     assert all(20.0 < s.length_km < 30.0 for s in sectors)
@@ -111,7 +112,12 @@ def test_a_made_up_border_anywhere() -> None:
             {
                 "type": "Feature",
                 "geometry": {"type": "LineString", "coordinates": [[-60.0, -20.0], [-60.0, -19.0]]},
-                "properties": {"kind": "border_line", "id": "EST", "neighbour": "Eastland", "home_side": "right"},
+                "properties": {
+                    "kind": "border_line",
+                    "id": "EST",
+                    "neighbour": "Eastland",
+                    "home_side": "right",
+                },
             }
         ],
     }
