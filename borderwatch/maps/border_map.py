@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from shapely.geometry import box, shape
 
 from borderwatch.geo.model import BorderModel
 
@@ -78,14 +79,15 @@ class BorderMap:
                 ring = np.asarray(polygon[0])
                 self.ax.fill(ring[:, 0], ring[:, 1], color="#fbf7ea" if is_home else "#e9e6dc", zorder=0)
                 self.ax.plot(ring[:, 0], ring[:, 1], color="#b0a890", linewidth=0.4, zorder=1)
-            centre = np.asarray(polygons[0][0]).mean(axis=0)
-            if self._inside(centre[1], centre[0]):
+            visible = shape(geometry).intersection(box(*self.bounds))
+            if not visible.is_empty and visible.area > 0.02 * box(*self.bounds).area:
+                label_at = visible.representative_point()
                 self.ax.text(
-                    centre[0],
-                    centre[1],
+                    label_at.x,
+                    label_at.y,
                     feature["properties"]["name"].upper(),
                     color="#9a9278",
-                    fontsize=11,
+                    fontsize=13,
                     ha="center",
                     alpha=0.8,
                     zorder=1,
