@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 11:01:50.996815
+Create Date: 2026-11-23 11:03:38.934609
 """
 
 from __future__ import annotations
@@ -47,8 +47,8 @@ def upgrade() -> None:
         sa.Column("group_size", sa.Integer(), nullable=False),
         sa.Column("sector", sa.String(length=64), nullable=True),
         sa.Column("km", sa.Float(), nullable=True),
-        sa.Column("lat", sa.Float(), nullable=False),
-        sa.Column("lon", sa.Float(), nullable=False),
+        sa.Column("lat", sa.Float(), nullable=True),
+        sa.Column("lon", sa.Float(), nullable=True),
         sa.Column("first_time", sa.Float(), nullable=False),
         sa.Column("last_time", sa.Float(), nullable=False),
         sa.Column("updates", sa.Integer(), nullable=False),
@@ -118,8 +118,8 @@ def upgrade() -> None:
         sa.Column("event_id", sa.String(length=64), nullable=False),
         sa.Column("type", sa.String(length=32), nullable=False),
         sa.Column("time", sa.Float(), nullable=False),
-        sa.Column("lat", sa.Float(), nullable=False),
-        sa.Column("lon", sa.Float(), nullable=False),
+        sa.Column("lat", sa.Float(), nullable=True),
+        sa.Column("lon", sa.Float(), nullable=True),
         sa.Column("track_ids", sa.JSON(), nullable=False),
         sa.Column("object_class", sa.String(length=16), nullable=True),
         sa.Column("class_prob", sa.Float(), nullable=True),

@@ -1,0 +1,119 @@
+"""The hash-chained audit log: every write appends who, when, what, before and after.
+
+Each entry's hash covers its content and the previous entry's hash, and sequence numbers are
+dense, so an edited entry breaks its own hash and a deleted one leaves a gap or a broken link.
+May import borderwatch.store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from borderwatch.store.models import AuditRow
+
+GENESIS = "0" * 64
+
+
+def entry_hash(
+    seq: int,
+    at: float,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    prev_hash: str,
+) -> str:
+    body = [seq, repr(float(at)), actor, action, entity, entity_id, before, after, prev_hash]
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def append(
+    session: Session,
+    *,
+    at: float,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditRow:
+    """Append one entry in the caller's transaction; callers serialise appends (Service.audit_lock).
+
+    On PostgreSQL a transaction-scoped advisory lock also serialises appends across processes.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(7236001)"))
+    last = session.execute(select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)).first()
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    before, after = _plain(before), _plain(after)
+    row = AuditRow(
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        before=before,
+        after=after,
+        prev_hash=prev,
+        hash=entry_hash(seq, at, actor, action, entity, entity_id, before, after, prev),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _plain(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    # Round-trip through JSON so the hash is taken over exactly what the store will hand back.
+    return None if value is None else dict(json.loads(json.dumps(value, default=str)))
+
+
+@dataclass(frozen=True)
+class AuditProblem:
+    seq: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"entry {self.seq}: {self.problem}"
+
+
+def verify(session: Session, batch: int = 5000) -> tuple[int, list[AuditProblem]]:
+    """(entries checked, problems): edited entries, deleted ones (gaps), broken links."""
+    problems: list[AuditProblem] = []
+    expected_seq, prev_hash, checked, last_seq = 1, GENESIS, 0, 0
+    while True:
+        rows = session.scalars(select(AuditRow).where(AuditRow.seq > last_seq).order_by(AuditRow.seq).limit(batch))
+        chunk = list(rows)
+        if not chunk:
+            break
+        for row in chunk:
+            checked += 1
+            if row.seq != expected_seq:
+                missing = f"{expected_seq}" if row.seq == expected_seq + 1 else f"{expected_seq}–{row.seq - 1}"
+                problems.append(AuditProblem(expected_seq, f"missing (deleted): entries {missing}"))
+            elif row.prev_hash != prev_hash:
+                problems.append(AuditProblem(row.seq, "link to the previous entry is broken"))
+            actual = entry_hash(
+                row.seq, row.at, row.actor, row.action, row.entity, row.entity_id, row.before, row.after,
+                row.prev_hash,
+            )  # fmt: skip
+            if actual != row.hash:
+                problems.append(AuditProblem(row.seq, f"edited: content does not match its hash ({row.action} "
+                                             f"{row.entity} {row.entity_id} by {row.actor})"))  # fmt: skip
+            expected_seq, prev_hash, last_seq = row.seq + 1, row.hash, row.seq
+        session.expunge_all()
+    return checked, problems
+
+
+def count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(AuditRow)) or 0)

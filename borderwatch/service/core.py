@@ -1,0 +1,428 @@
+"""The Service: composition root of the operations service — store, bus, rules, fusion worker and
+housekeeping wired together, with the use cases the API calls.
+
+May import every borderwatch part below the API (alerts, bus, fusion, geo, sensors, store).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from borderwatch.alerts import AlertRules, load_rules
+from borderwatch.bus import Bus, MemoryBus
+from borderwatch.fusion.types import BorderEvent, TrackState
+from borderwatch.geo import load_border_model
+from borderwatch.geo.geodesy import distance_m
+from borderwatch.geo.model import BorderModel
+from borderwatch.sensors.formats import Detection, Heartbeat
+from borderwatch.service import alerting, audit, auth
+from borderwatch.service.config import Settings
+from borderwatch.service.ingest import IngestResult, parse_items, store_detections
+from borderwatch.store import open_store
+from borderwatch.store.models import (
+    AlertRow,
+    DetectionRow,
+    PatrolRow,
+    SensorHealthRow,
+    TrackPointRow,
+    TrackRow,
+    UserRow,
+)
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], float]
+
+
+class TrackerLike(Protocol):
+    """What the service needs from borderwatch.fusion.Tracker."""
+
+    def process(self, detections: Sequence[Detection | Heartbeat], now: float | None = None) -> Any: ...
+
+
+def default_tracker(model: BorderModel) -> TrackerLike | None:
+    try:
+        from borderwatch.fusion import Tracker  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:  # fusion not installed in this build: ingest and alerts still work
+        log.warning("borderwatch.fusion.Tracker unavailable: running without fusion")
+        return None
+    tracker: TrackerLike = Tracker(model)
+    return tracker
+
+
+@dataclass
+class _Batch:
+    records: list[Detection | Heartbeat]
+    received_at: float
+
+
+class Service:
+    """One operations service instance. Start with `start()`, stop with `stop()`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        model: BorderModel | None = None,
+        rules: AlertRules | None = None,
+        bus: Bus | None = None,
+        tracker_factory: Callable[[BorderModel], TrackerLike | None] = default_tracker,
+        clock: Clock = time.time,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.model = model or load_border_model(settings.border_config)
+        self.rules = rules or load_rules(settings.alert_rules)
+        self.bus: Bus = bus or MemoryBus()
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.engine = open_store(settings.store_url)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.audit_lock = threading.RLock()
+        self.tracker = tracker_factory(self.model) if settings.fusion else None
+        self._queue: queue.Queue[_Batch | None] = queue.Queue(maxsize=10_000)
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.latencies: deque[float] = deque(maxlen=100_000)  # ingest→alert seconds, for the benchmark
+        self._rates: dict[str, deque[tuple[float, int]]] = {}
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.m_detections = Counter("borderwatch_detections_total", "Detections by outcome", ["outcome"], registry=r)
+        self.m_refused = Counter("borderwatch_ingest_refused_total", "Refused ingest requests", ["why"], registry=r)
+        self.m_alerts = Counter("borderwatch_alerts_total", "Alerts opened", ["priority"], registry=r)
+        self.m_events = Counter("borderwatch_events_total", "Border events from fusion", ["type"], registry=r)
+        self.m_latency = Histogram(
+            "borderwatch_ingest_to_alert_seconds", "From a detection's receipt to the alert it raised",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5), registry=r,
+        )  # fmt: skip
+        self.m_queue = Gauge("borderwatch_fusion_queue_batches", "Batches waiting for fusion", registry=r)
+        self.m_fusion_errors = Counter("borderwatch_fusion_errors_total", "Fusion batches that failed", registry=r)
+        self._seed()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        for target, name in ((self._fusion_loop, "fusion"), (self._housekeeping_loop, "housekeeping")):
+            thread = threading.Thread(target=target, name=f"borderwatch-{name}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._queue.put(None)
+        for thread in self._threads:
+            thread.join(timeout=10)
+        self._threads.clear()
+        self.engine.dispose()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session whose transaction commits on success; holds the audit lock for writes."""
+        with self.audit_lock, self.sessions.begin() as session:
+            yield session
+
+    def read(self) -> Session:
+        return self.sessions()
+
+    def _seed(self) -> None:
+        """Patrol units at their bases on first start (the border configuration says how many)."""
+        with self.session() as session:
+            if session.scalar(select(PatrolRow.id).limit(1)) is not None:
+                return
+            now = self.clock()
+            for base in self.model.patrol_bases:
+                for unit in range(1, base.properties.units + 1):
+                    patrol = PatrolRow(
+                        id=f"{base.properties.id}-{unit}", name=f"{base.properties.name} unit {unit}",
+                        base_id=base.properties.id, state="available", lat=base.geometry.lat,
+                        lon=base.geometry.lon, updated_at=now,
+                    )  # fmt: skip
+                    session.add(patrol)
+                    session.flush()
+                    audit.append(session, at=now, actor="system", action="patrol.create", entity="patrol",
+                                 entity_id=patrol.id, after=patrol_dict(patrol))  # fmt: skip
+
+    # ------------------------------------------------------------------ ingest
+
+    def ingest(self, items: Sequence[Any], sensor_id: str | None) -> IngestResult:
+        """Parse, check and store one batch; returns once stored (the acknowledgement is durable)."""
+        result = IngestResult()
+        records = parse_items(items, sensor_id, result)
+        now = self.clock()
+        with self.sessions.begin() as session:
+            store_detections(session, records, now, result)
+            self._touch_sensors(session, result, now)
+        self.m_detections.labels("accepted").inc(result.accepted)
+        self.m_detections.labels("duplicate").inc(result.duplicates)
+        self.m_detections.labels("rejected").inc(len(result.rejected) - result.forbidden)
+        self.m_detections.labels("forbidden").inc(result.forbidden)
+        batch: list[Detection | Heartbeat] = [*result.detections, *result.heartbeat_records]
+        if batch:
+            self.bus.publish("ingest", {"accepted": result.accepted, "heartbeats": result.heartbeats})
+            if self.tracker is not None:
+                self._queue.put(_Batch(batch, now))
+                self.m_queue.set(self._queue.qsize())
+        return result
+
+    def _touch_sensors(self, session: Session, result: IngestResult, now: float) -> None:
+        seen: dict[str, tuple[float, int, int, str | None]] = {}
+        for d in result.detections:
+            last, n, hb, status = seen.get(d.sensor_id, (0.0, 0, 0, None))
+            seen[d.sensor_id] = (max(last, d.time), n + 1, hb, status)
+        for h in result.heartbeat_records:
+            last, n, hb, _ = seen.get(h.sensor_id, (0.0, 0, 0, None))
+            seen[h.sensor_id] = (max(last, h.time), n, hb + 1, h.status)
+        for sensor_id, (last_time, n, hb, status) in seen.items():
+            row = session.get(SensorHealthRow, sensor_id)
+            if row is None:
+                row = SensorHealthRow(sensor_id=sensor_id, last_heard_at=now, last_time=last_time, detections=0,
+                                      heartbeats=0, offline=False)  # fmt: skip
+                session.add(row)
+            row.last_heard_at, row.last_time = now, max(row.last_time, last_time)
+            row.detections += n
+            row.heartbeats += hb
+            if status is not None:
+                row.status = status
+            back_online = row.offline
+            row.offline = False
+            self._rates.setdefault(sensor_id, deque(maxlen=120)).append((now, n))
+            if back_online:
+                self.bus.publish("sensor_health", self.sensor_dict(row))
+
+    def sensor_rate(self, sensor_id: str, window_s: float = 60.0) -> float:
+        """Detections per second over the last `window_s` seconds of wall time."""
+        now = self.clock()
+        samples = self._rates.get(sensor_id, ())
+        return sum(n for t, n in samples if now - t <= window_s) / window_s
+
+    def sensor_dict(self, row: SensorHealthRow) -> dict[str, Any]:
+        return {
+            "sensor_id": row.sensor_id, "last_heard_at": row.last_heard_at, "last_time": row.last_time,
+            "detections": row.detections, "heartbeats": row.heartbeats, "status": row.status,
+            "offline": row.offline, "rate_per_s": round(self.sensor_rate(row.sensor_id), 3),
+        }  # fmt: skip
+
+    # ------------------------------------------------------------------ fusion
+
+    def _fusion_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                first = self._queue.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            if first is None:
+                break
+            batches = [first]
+            while len(batches) < 200:  # drain what queued up so fusion keeps pace under load
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._stop.set()
+                    break
+                batches.append(more)
+            self.m_queue.set(self._queue.qsize())
+            try:
+                self.fuse(batches)
+            except Exception:
+                self.m_fusion_errors.inc()
+                log.exception("fusion failed on %d batches", len(batches))
+
+    def fuse(self, batches: Sequence[_Batch]) -> None:
+        """Run the tracker over queued batches and store its tracks, events and alerts."""
+        if self.tracker is None:
+            return
+        records = sorted((r for b in batches for r in b.records), key=lambda r: r.time)
+        output = self.tracker.process(records)
+        self.record_fusion(list(output.track_states), list(output.events), min(b.received_at for b in batches))
+
+    def record_fusion(self, states: Sequence[TrackState], events: Sequence[BorderEvent], received_at: float) -> None:
+        """Store track states and events, open/update alerts, push the changes on the bus."""
+        now = self.clock()
+        with self.session() as session:
+            latest: dict[str, TrackState] = {}
+            for s in states:
+                latest[s.track_id] = s
+                point = TrackPointRow(track_id=s.track_id, time=s.time, lat=s.lat, lon=s.lon,
+                                      speed_mps=s.speed_mps, heading_deg=s.heading_deg, status=s.status)  # fmt: skip
+                session.add(point)
+            for s in latest.values():
+                row = session.get(TrackRow, s.track_id)
+                if row is None:
+                    row = TrackRow(track_id=s.track_id, first_time=s.time)
+                    session.add(row)
+                row.time, row.lat, row.lon, row.km, row.sector = s.time, s.lat, s.lon, s.km, s.sector
+                row.object_class, row.class_prob, row.status = s.object_class, s.class_prob, s.status
+                row.speed_mps, row.heading_deg = s.speed_mps, s.heading_deg
+            changes = alerting.apply_events(session, self.rules, events, now)
+        for e in events:
+            self.m_events.labels(e.type).inc()
+        for s in latest.values():
+            self.bus.publish("track", s.to_json())
+        done = self.clock()
+        for change in changes:
+            if change.created:
+                self.m_alerts.labels(change.alert["priority"]).inc()
+                self.m_latency.observe(done - received_at)
+                self.latencies.append(done - received_at)
+            self.bus.publish("alert", change.alert)
+
+    # ------------------------------------------------------------------ housekeeping
+
+    def _housekeeping_loop(self) -> None:
+        while not self._stop.wait(self.settings.housekeeping_period_s):
+            try:
+                self.housekeeping()
+            except Exception:
+                log.exception("housekeeping failed")
+
+    def housekeeping(self) -> None:
+        """Escalate overdue P1s, mark silent sensors offline (raising an event), apply retention."""
+        now = self.clock()
+        with self.session() as session:
+            escalated = alerting.escalate_due(session, self.settings.escalate_after_s, now)
+            silent = list(session.scalars(select(SensorHealthRow).where(
+                SensorHealthRow.offline.is_(False),
+                SensorHealthRow.last_heard_at < now - self.settings.sensor_offline_after_s,
+            )))  # fmt: skip
+            for row in silent:
+                row.offline = True
+            session.execute(delete(DetectionRow).where(
+                DetectionRow.received_at < now - self.settings.retention_days * 86400.0))  # fmt: skip
+        for alert in escalated:
+            self.bus.publish("alert", alert)
+        if silent:
+            events = []
+            for row in silent:
+                self.bus.publish("sensor_health", self.sensor_dict(row))
+                events.append(BorderEvent(
+                    event_id=f"offline-{row.sensor_id}-{int(now)}", type="sensor_offline", time=row.last_time,
+                    lat=None, lon=None, track_ids=(), object_class=None, class_prob=None, sector=None, km=None,
+                    details={"sensor_id": row.sensor_id, "silent_s": round(now - row.last_heard_at, 1)},
+                ))  # fmt: skip
+                self._locate_sensor(events[-1], row.sensor_id)
+            self.record_fusion([], events, now)
+
+    def _locate_sensor(self, event: BorderEvent, sensor_id: str) -> None:
+        for sensor in self.model.sensors:
+            if sensor.properties.id == sensor_id:
+                loc = self.model.locate(sensor.geometry.lat, sensor.geometry.lon)
+                object.__setattr__(event, "lat", sensor.geometry.lat)
+                object.__setattr__(event, "lon", sensor.geometry.lon)
+                object.__setattr__(event, "sector", loc.sector)
+                object.__setattr__(event, "km", loc.km)
+
+    # ------------------------------------------------------------------ people and patrols
+
+    def add_user(self, username: str, role: str, password: str, actor: str) -> dict[str, Any]:
+        if role not in auth.ROLES:
+            raise ValueError(f"field 'role' = {role!r} is not one of {', '.join(auth.ROLES)}")
+        now = self.clock()
+        with self.session() as session:
+            if session.get(UserRow, username) is not None:
+                raise alerting.ConflictError(f"user {username!r} already exists")
+            user = UserRow(username=username, role=role, password_hash=auth.hash_password(password), created_at=now,
+                           disabled=False)  # fmt: skip
+            session.add(user)
+            after = user_dict(user)
+            audit.append(session, at=now, actor=actor, action="user.create", entity="user", entity_id=username,
+                         after=after)  # fmt: skip
+            return after
+
+    def issue_sensor_key(self, sensor_id: str, actor: str) -> str:
+        now = self.clock()
+        with self.session() as session:
+            key = auth.issue_sensor_key(session, sensor_id, now)
+            audit.append(session, at=now, actor=actor, action="sensor_key.issue", entity="sensor",
+                         entity_id=sensor_id, after={"sensor_id": sensor_id})  # fmt: skip
+        return key
+
+    def ensure_sensor_keys(self, path: Path) -> dict[str, str]:
+        """A key for every configured sensor, kept in `path` (mode 0600) so replay and the simulator
+        can post; keys already in the file are reused."""
+        keys: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+        with self.read() as session:
+            live = {k: v for k, v in keys.items() if auth.sensor_for_key(session, v) == k}
+        for sensor in self.model.sensors:
+            sid = sensor.properties.id
+            if sid not in live:
+                live[sid] = self.issue_sensor_key(sid, "system")
+        path.write_text(json.dumps(live, indent=1))
+        path.chmod(0o600)
+        return live
+
+    def update_patrol(self, patrol_id: str, actor: str, **changes: Any) -> dict[str, Any]:
+        now = self.clock()
+        with self.session() as session:
+            patrol = session.get(PatrolRow, patrol_id)
+            if patrol is None:
+                raise alerting.NotFoundError(f"patrol {patrol_id!r} does not exist")
+            before = patrol_dict(patrol)
+            if changes.get("state") == "dispatched" and patrol.state != "dispatched":
+                raise alerting.ConflictError(f"patrol {patrol_id!r}: dispatch it through an alert")
+            for name, value in changes.items():
+                if value is not None:
+                    setattr(patrol, name, value)
+            if patrol.state != "dispatched":
+                patrol.alert_id = None
+            patrol.updated_at = now
+            after = patrol_dict(patrol)
+            audit.append(session, at=now, actor=actor, action="patrol.update", entity="patrol", entity_id=patrol_id,
+                         before=before, after=after)  # fmt: skip
+        self.bus.publish("patrol", after)
+        return after
+
+    def create_patrol(self, patrol_id: str, name: str, lat: float, lon: float, base_id: str | None,
+                      actor: str) -> dict[str, Any]:  # fmt: skip
+        now = self.clock()
+        with self.session() as session:
+            if session.get(PatrolRow, patrol_id) is not None:
+                raise alerting.ConflictError(f"patrol {patrol_id!r} already exists")
+            patrol = PatrolRow(id=patrol_id, name=name, base_id=base_id, state="available", lat=lat, lon=lon,
+                               updated_at=now)  # fmt: skip
+            session.add(patrol)
+            after = patrol_dict(patrol)
+            audit.append(session, at=now, actor=actor, action="patrol.create", entity="patrol", entity_id=patrol_id,
+                         after=after)  # fmt: skip
+        return after
+
+    def suggest_patrols(self, alert_id: int, limit: int = 3) -> list[dict[str, Any]]:
+        """Available patrols nearest the alert's position, nearest first, with distance in metres."""
+        with self.read() as session:
+            alert = session.get(AlertRow, alert_id)
+            if alert is None:
+                raise alerting.NotFoundError(f"alert {alert_id} does not exist")
+            if alert.lat is None or alert.lon is None:
+                return []
+            patrols = list(session.scalars(select(PatrolRow).where(PatrolRow.state == "available")))
+        ranked = sorted(
+            ((float(distance_m(alert.lat, alert.lon, p.lat, p.lon)), p) for p in patrols), key=lambda x: x[0]
+        )
+        return [patrol_dict(p) | {"distance_m": round(d, 1)} for d, p in ranked[:limit]]
+
+    def transition(self, alert_id: int, target: str, actor: str, **kwargs: Any) -> dict[str, Any]:
+        with self.session() as session:
+            after = alerting.transition(session, alert_id, target, actor, self.clock(), **kwargs)
+        self.bus.publish("alert", after)
+        return after
+
+
+def patrol_dict(patrol: PatrolRow) -> dict[str, Any]:
+    return {n: getattr(patrol, n) for n in ("id", "name", "base_id", "state", "lat", "lon", "updated_at", "alert_id")}
+
+
+def user_dict(user: UserRow) -> dict[str, Any]:
+    return {"username": user.username, "role": user.role, "created_at": user.created_at, "disabled": user.disabled}

@@ -1,0 +1,99 @@
+"""Ingest: turn a batch of decoded JSON items into records, refuse what is malformed or from the
+wrong sensor (naming the item and field), and store detections exactly once.
+
+May import borderwatch.sensors.formats and borderwatch.store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from borderwatch.sensors.formats import Detection, FormatError, Heartbeat, Record, parse_record
+from borderwatch.store.models import DetectionRow
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    index: int
+    reason: str
+
+
+@dataclass
+class IngestResult:
+    """What happened to each item of a batch (indices are positions in the batch)."""
+
+    received: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    heartbeats: int = 0
+    ignored: int = 0  # truth records: simulator bookkeeping, not sensor data
+    forbidden: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    detections: list[Detection] = field(default_factory=list)  # newly stored, in batch order
+    heartbeat_records: list[Heartbeat] = field(default_factory=list)
+
+
+def parse_items(items: Sequence[Any], allowed_sensor: str | None, result: IngestResult) -> list[Record]:
+    """Records for the good items; bad ones go to result.rejected, foreign-sensor ones to forbidden."""
+    records: list[Record] = []
+    result.received += len(items)
+    for index, item in enumerate(items):
+        try:
+            record = parse_record(item)
+        except FormatError as exc:
+            result.rejected.append(Rejection(index, str(exc)))
+            continue
+        sensor = getattr(record, "sensor_id", None)
+        if sensor is None:
+            result.ignored += 1
+            continue
+        if allowed_sensor is not None and sensor != allowed_sensor:
+            result.forbidden += 1
+            result.rejected.append(
+                Rejection(index, f"field 'sensor_id' = {sensor!r}: this key is for sensor {allowed_sensor!r}")
+            )
+            continue
+        records.append(record)
+    return records
+
+
+def _row(d: Detection, now: float) -> dict[str, Any]:
+    return {
+        "id": d.id, "sensor_id": d.sensor_id, "time": d.time, "object_class": d.object_class,
+        "class_conf": d.class_conf, "lat": d.lat, "lon": d.lon, "sigma_m": d.sigma_m, "range_m": d.range_m,
+        "bearing_deg": d.bearing_deg, "sigma_range_m": d.sigma_range_m, "sigma_bearing_deg": d.sigma_bearing_deg,
+        "speed_mps": d.speed_mps, "heading_deg": d.heading_deg, "extra": d.extra, "received_at": now,
+    }  # fmt: skip
+
+
+def store_detections(session: Session, records: Sequence[Record], now: float, result: IngestResult) -> None:
+    """Insert new detections (a repeated id, in this batch or before, is counted as a duplicate)."""
+    unique: dict[str, Detection] = {}
+    for record in records:
+        if isinstance(record, Heartbeat):
+            result.heartbeats += 1
+            result.heartbeat_records.append(record)
+        elif isinstance(record, Detection):
+            if record.id in unique:
+                result.duplicates += 1
+            else:
+                unique[record.id] = record
+    if not unique:
+        return
+    rows = [_row(d, now) for d in unique.values()]
+    dialect = session.get_bind().dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert if dialect == "sqlite" else insert)(
+        DetectionRow
+    )
+    if hasattr(statement, "on_conflict_do_nothing"):
+        statement = statement.on_conflict_do_nothing(index_elements=["id"])
+    inserted = set(session.scalars(statement.returning(DetectionRow.id), rows))
+    result.accepted += len(inserted)
+    result.duplicates += len(unique) - len(inserted)
+    result.detections.extend(d for d in unique.values() if d.id in inserted)
