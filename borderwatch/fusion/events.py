@@ -1,0 +1,333 @@
+"""Border events raised from tracks and heartbeats, with their per-track state in the track table.
+
+border_crossing (side change, direction), barrier_approach and barrier_breach (against the
+barriers of the configuration), loitering, convergence (tracks meeting near the border) and
+sensor_offline (heartbeats). Every event type's parameters live in fusion.params.EventParams;
+docs/formats.md describes them.
+May import: NumPy, SciPy, borderwatch.geo, borderwatch.sensors.formats, fusion.params/tracks/types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+from scipy.spatial import cKDTree
+
+from borderwatch.fusion.params import CLASSES, EventParams
+from borderwatch.fusion.tracks import CONFIRMED, TrackTable, track_id
+from borderwatch.fusion.types import BorderEvent, EventType
+from borderwatch.geo.geodesy import LocalFrame
+from borderwatch.geo.model import BorderModel
+from borderwatch.sensors.formats import Heartbeat
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass
+class _Pair:
+    """Convergence state of two tracks within `convergence_apart_m` of each other."""
+
+    armed: bool  # first seen farther apart than convergence_m: they have come together since
+    close_since: float | None = None
+    fired: bool = False
+
+
+@dataclass
+class _SensorWatch:
+    last_heard: float
+    offline: bool = False
+
+
+class BorderEventDetector:
+    """Turns located track updates and heartbeats into BorderEvents."""
+
+    def __init__(self, model: BorderModel, frame: LocalFrame, params: EventParams) -> None:
+        self.model = model
+        self.frame = frame
+        self.params = params
+        self.border_ids = list(model.border_ids())
+        self.barriers = model.barriers
+        self.barrier_border = np.array([self.border_ids.index(b.border) for b in self.barriers], np.int64)
+        self.barrier_start = np.array([b.start_km for b in self.barriers])
+        self.barrier_end = np.array([b.end_km for b in self.barriers])
+        self.barrier_offset = np.array([b.offset_m for b in self.barriers])
+        self.sensor_pos = {s.properties.id: (s.geometry.lat, s.geometry.lon) for s in model.sensors}
+        self.pairs: dict[tuple[int, int], _Pair] = {}
+        self.sensors: dict[str, _SensorWatch] = {}
+        self._count = 0
+
+    # ------------------------------------------------------------ helpers
+
+    def _event(
+        self, kind: EventType, time: float, xy: FloatArray | None, tracks: Sequence[int], table: TrackTable | None,
+        rows: Sequence[int], reported: float, direction: Literal["inbound", "outbound"] | None = None,
+        details: dict[str, Any] | None = None, latlon: tuple[float, float] | None = None,
+    ) -> BorderEvent:
+        self._count += 1
+        lat = lon = km = None
+        sector = None
+        if xy is not None:
+            la, lo = self.frame.to_latlon(xy[0], xy[1])
+            latlon = (float(la), float(lo))
+        if latlon is not None:
+            lat, lon = latlon
+            loc = self.model.locate_many([lat], [lon])
+            km = float(loc.km[0])
+            sector = self.model.sectors[int(loc.sector_index[0])].id
+        object_class = class_prob = None
+        if table is not None and rows:
+            prob = np.exp(table.logp[list(rows)]).mean(axis=0)
+            best = int(np.argmax(prob))
+            object_class, class_prob = CLASSES[best], float(prob[best])
+        return BorderEvent(
+            event_id=f"E{self._count:06d}", type=kind, time=time, lat=lat, lon=lon,
+            track_ids=tuple(track_id(s) for s in tracks), object_class=object_class, class_prob=class_prob,
+            sector=sector, km=km, direction=direction, details=details or {}, reported_time=reported,
+        )
+
+    # ------------------------------------------------------------ track events
+
+    def on_confirmed(self, table: TrackTable, rows: IntArray, now: float) -> list[BorderEvent]:
+        """Newly confirmed tracks: a side change while still tentative is a crossing too."""
+        if rows.size == 0:
+            return []
+        h = self.params.crossing_hysteresis_m
+        pts = np.vstack([table.first_z[rows], table.x[rows, :2]])
+        lat, lon = self.frame.to_latlon(pts[:, 0], pts[:, 1])
+        off = self.model.locate_many(lat, lon).offset_m
+        first, last = off[: rows.size], off[rows.size :]
+        events = []
+        for k, i in enumerate(rows.tolist()):
+            s0 = int(np.sign(first[k])) if abs(first[k]) > h else 0
+            s1 = int(np.sign(last[k])) if abs(last[k]) > h else 0
+            table.side[i] = s1 if s1 else s0
+            table.prev_off[i] = last[k]
+            table.prev_xy[i] = table.x[i, :2]
+            table.prev_t[i] = table.t[i]
+            if s0 and s1 and s0 != s1:
+                frac = first[k] / (first[k] - last[k])
+                t_cross = table.first_t[i] + frac * (table.t[i] - table.first_t[i])
+                xy = table.first_z[i] + frac * (table.x[i, :2] - table.first_z[i])
+                events.append(self._crossing(table, i, t_cross, xy, s1, now))
+        return events
+
+    def _crossing(self, table: TrackTable, i: int, t: float, xy: FloatArray, side: int, now: float) -> BorderEvent:
+        return self._event(
+            "border_crossing", t, xy, [int(table.serial[i])], table, [i], now,
+            direction="inbound" if side > 0 else "outbound",
+            details={"speed_mps": round(float(np.hypot(table.x[i, 2], table.x[i, 3])), 2)},
+        )
+
+    def on_updates(self, table: TrackTable, rows: IntArray, now: float) -> list[BorderEvent]:
+        """Confirmed tracks that were updated: crossings, barriers, loitering."""
+        rows = rows[table.status[rows] == CONFIRMED]
+        if rows.size == 0:
+            return []
+        p = self.params
+        xy = table.x[rows, :2]
+        t = table.t[rows]
+        lat, lon = self.frame.to_latlon(xy[:, 0], xy[:, 1])
+        loc = self.model.locate_many(lat, lon)
+        off, km = loc.offset_m, loc.km
+        events: list[BorderEvent] = []
+
+        # border_crossing: remember where the raw offset changed sign; report once the track is
+        # firmly (hysteresis) on the other side, so noise around the line never alerts
+        prev = table.prev_off[rows]
+        flipped = np.isfinite(prev) & (prev * off < 0.0)
+        if np.any(flipped):
+            f = rows[flipped]
+            frac = prev[flipped] / (prev[flipped] - off[flipped])
+            table.cross_t[f] = table.prev_t[f] + frac * (t[flipped] - table.prev_t[f])
+            table.cross_xy[f] = table.prev_xy[f] + frac[:, None] * (xy[flipped] - table.prev_xy[f])
+        firm = np.where(np.abs(off) > p.crossing_hysteresis_m, np.sign(off), 0).astype(np.int8)
+        old = table.side[rows]
+        crossed = (firm != 0) & (old != 0) & (firm != old)
+        for k in np.flatnonzero(crossed).tolist():
+            i = int(rows[k])
+            has_point = np.isfinite(table.cross_t[i])
+            t_cross = float(table.cross_t[i]) if has_point else float(t[k])
+            point = table.cross_xy[i] if has_point else xy[k]
+            events.append(self._crossing(table, i, t_cross, point, int(firm[k]), now))
+        table.side[rows] = np.where(firm != 0, firm, old)
+
+        if self.barriers:
+            events += self._barrier_events(table, rows, loc.border_index, km, off, xy, t, now)
+        events += self._loitering(table, rows, off, xy, t, now)
+
+        table.prev_off[rows] = off
+        table.prev_xy[rows] = xy
+        table.prev_t[rows] = t
+        return events
+
+    def _barrier_events(
+        self, table: TrackTable, rows: IntArray, border: IntArray, km: FloatArray, off: FloatArray,
+        xy: FloatArray, t: FloatArray, now: float,
+    ) -> list[BorderEvent]:
+        p = self.params
+        events: list[BorderEvent] = []
+        in_span = (
+            (border[:, None] == self.barrier_border[None, :])
+            & (km[:, None] >= self.barrier_start[None, :])
+            & (km[:, None] <= self.barrier_end[None, :])
+        )
+        rel = off[:, None] - self.barrier_offset[None, :]  # positive: inside (home side of) the barrier
+        firm = np.where(np.abs(rel) > p.barrier_hysteresis_m, np.sign(rel), 0).astype(np.int8)
+        side = table.barrier_side[rows]
+        breach = in_span & (firm != 0) & (side != 0) & (firm != side)
+        armed = table.barrier_armed[rows]
+        approach = in_span & armed & (rel < 0.0) & (-rel <= p.barrier_approach_m)
+        for k, b in zip(*np.nonzero(breach), strict=True):
+            i = int(rows[k])
+            barrier = self.barriers[b]
+            prev_rel = table.prev_off[i] - barrier.offset_m
+            frac = prev_rel / (prev_rel - rel[k, b]) if np.isfinite(prev_rel) and prev_rel * rel[k, b] < 0 else 1.0
+            prev_xy = table.prev_xy[i] if np.all(np.isfinite(table.prev_xy[i])) else xy[k]
+            prev_t = table.prev_t[i] if np.isfinite(table.prev_t[i]) else t[k]
+            events.append(self._event(
+                "barrier_breach", float(prev_t + frac * (t[k] - prev_t)), prev_xy + frac * (xy[k] - prev_xy),
+                [int(table.serial[i])], table, [i], now,
+                direction="inbound" if firm[k, b] > 0 else "outbound",
+                details={"barrier": barrier.id, "barrier_type": barrier.barrier_type},
+            ))
+        for k, b in zip(*np.nonzero(approach), strict=True):
+            i = int(rows[k])
+            barrier = self.barriers[b]
+            events.append(self._event(
+                "barrier_approach", float(t[k]), xy[k], [int(table.serial[i])], table, [i], now,
+                details={"barrier": barrier.id, "barrier_type": barrier.barrier_type,
+                         "distance_m": round(float(-rel[k, b]), 1)},
+            ))
+        armed = np.where(approach, False, armed)
+        armed |= ~in_span | (rel < -2.0 * p.barrier_approach_m)
+        table.barrier_armed[rows] = armed
+        table.barrier_side[rows] = np.where(~in_span, 0, np.where(firm != 0, firm, side))
+        return events
+
+    def _loitering(
+        self, table: TrackTable, rows: IntArray, off: FloatArray, xy: FloatArray, t: FloatArray, now: float
+    ) -> list[BorderEvent]:
+        p = self.params
+        near = np.abs(off) <= p.loiter_border_m
+        moved = np.hypot(*(xy - table.loiter_xy[rows]).T) > p.loiter_radius_m
+        reset = moved | ~near
+        r = rows[reset]
+        table.loiter_xy[r] = xy[reset]
+        table.loiter_t[r] = t[reset]
+        table.loiter_fired[r] = False
+        due = ~reset & ~table.loiter_fired[rows] & (t - table.loiter_t[rows] >= p.loiter_time_s)
+        events = []
+        for k in np.flatnonzero(due).tolist():
+            i = int(rows[k])
+            table.loiter_fired[i] = True
+            events.append(self._event(
+                "loitering", float(t[k]), table.loiter_xy[i], [int(table.serial[i])], table, [i], now,
+                details={"since": float(table.loiter_t[i]), "radius_m": p.loiter_radius_m,
+                         "duration_s": round(float(t[k] - table.loiter_t[i]), 1)},
+            ))
+        return events
+
+    def convergence(self, table: TrackTable, now: float) -> list[BorderEvent]:
+        """Confirmed tracks near the border that come together and stay together."""
+        p = self.params
+        rows = np.flatnonzero(table.status == CONFIRMED)
+        rows = rows[np.isfinite(table.prev_off[rows]) & (np.abs(table.prev_off[rows]) <= p.convergence_border_m)]
+        seen: set[tuple[int, int]] = set()
+        events: list[BorderEvent] = []
+        if rows.size >= 2:
+            xy = table.x[rows, :2] + table.x[rows, 2:] * (now - table.t[rows])[:, None]
+            found = cKDTree(xy).query_pairs(p.convergence_apart_m, output_type="ndarray")
+            fired: list[tuple[int, int]] = []
+            for a, b in found.tolist():
+                ia, ib = int(rows[a]), int(rows[b])
+                key = (int(table.serial[ia]), int(table.serial[ib]))
+                key = (min(key), max(key))
+                seen.add(key)
+                dist = float(np.hypot(*(xy[a] - xy[b])))
+                pair = self.pairs.get(key)
+                if pair is None:
+                    pair = self.pairs[key] = _Pair(armed=dist > p.convergence_m)
+                if dist > p.convergence_m:
+                    pair.close_since = None
+                    pair.armed = True
+                    continue
+                if pair.close_since is None:
+                    pair.close_since = now
+                if pair.armed and not pair.fired and now - pair.close_since >= p.convergence_dwell_s:
+                    pair.fired = True
+                    fired.append((a, b))
+            events += self._convergence_events(table, rows, xy, fired, now)
+        for key in [k for k in self.pairs if k not in seen]:
+            del self.pairs[key]
+        return events
+
+    def _convergence_events(
+        self, table: TrackTable, rows: IntArray, xy: FloatArray, fired: list[tuple[int, int]], now: float
+    ) -> list[BorderEvent]:
+        # Pairs of one meeting (A-B, B-C in one step) make one event with every track in it.
+        groups: list[set[int]] = []
+        for a, b in fired:
+            joined = [g for g in groups if a in g or b in g]
+            merged = {a, b}.union(*joined)
+            groups = [g for g in groups if g not in joined] + [merged]
+        events = []
+        for group in groups:
+            members = sorted(group)
+            centre = xy[members].mean(axis=0)
+            serials = [int(table.serial[rows[m]]) for m in members]
+            events.append(self._event(
+                "convergence", now, centre, serials, table, [int(rows[m]) for m in members], now,
+                details={"tracks": len(members), "distance_m": self.params.convergence_m},
+            ))
+        return events
+
+    # ------------------------------------------------------------ sensors
+
+    def heard(self, sensor_id: str, time: float) -> None:
+        watch = self.sensors.get(sensor_id)
+        if watch is None:
+            self.sensors[sensor_id] = _SensorWatch(time)
+        elif time > watch.last_heard:
+            watch.last_heard = time
+            watch.offline = False
+
+    def heartbeat(self, beat: Heartbeat, now: float) -> list[BorderEvent]:
+        """A heartbeat: a failure status raises sensor_offline at once; anything else is a sign of life."""
+        status = (beat.status or "").lower()
+        if status in self.params.offline_statuses:
+            watch = self.sensors.setdefault(beat.sensor_id, _SensorWatch(beat.time))
+            if watch.offline:
+                return []
+            watch.offline = True
+            return [self._sensor_event(beat.sensor_id, beat.time, now, f"status {beat.status!r}")]
+        self.heard(beat.sensor_id, beat.time)
+        return []
+
+    def silent_sensors(self, now: float) -> list[BorderEvent]:
+        """Sensors not heard from for offline_after_s (only those ever heard: others are not ours)."""
+        limit = self.params.offline_after_s
+        events = []
+        for sensor_id, watch in self.sensors.items():
+            if not watch.offline and now - watch.last_heard > limit:
+                watch.offline = True
+                events.append(self._sensor_event(sensor_id, watch.last_heard + limit, now,
+                                                 f"silent for {limit:g} s"))
+        return events
+
+    def _sensor_event(self, sensor_id: str, time: float, now: float, reason: str) -> BorderEvent:
+        pos = self.sensor_pos.get(sensor_id)
+        return self._event("sensor_offline", time, None, [], None, [], now, latlon=pos,
+                           details={"sensor_id": sensor_id, "reason": reason})
+
+
+def heading_deg(vx: FloatArray, vy: FloatArray) -> FloatArray:
+    """Course over ground, degrees from grid north (within a degree or two of true north here)."""
+    return np.asarray(np.degrees(np.arctan2(vx, vy)) % 360.0, dtype=np.float64)
+
+
+__all__ = ["BorderEventDetector", "heading_deg"]

@@ -1,0 +1,163 @@
+"""Detections as arrays in the tracker's metric frame: positions, covariances, classes, times.
+
+Cartesian detections are projected; polar ones (range, bearing from a configured sensor) are
+turned into a position and a converted covariance. Polar detections from a sensor the border
+configuration does not know cannot be placed and are skipped and counted.
+May import: NumPy, borderwatch.geo, borderwatch.sensors.formats, fusion.params.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from borderwatch.fusion.params import CLASSES, TrackerParams
+from borderwatch.geo.geodesy import LocalFrame
+from borderwatch.geo.model import BorderModel
+from borderwatch.sensors.formats import Detection
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+CLASS_INDEX = {name: i for i, name in enumerate(CLASSES)}
+
+
+@dataclass(frozen=True)
+class SensorSite:
+    """Where a configured sensor stands in the frame, and how to turn its bearings into the frame."""
+
+    x: float
+    y: float
+    convergence_rad: float  # grid north minus true north at the site: added to bearings
+    scale: float  # projection scale at the site: ground metres to frame metres
+    sigma_range_m: float | None
+    sigma_bearing_deg: float | None
+
+
+def sensor_sites(model: BorderModel, frame: LocalFrame) -> dict[str, SensorSite]:
+    """Every configured sensor's site in the frame."""
+    sites: dict[str, SensorSite] = {}
+    for feature in model.sensors:
+        props = feature.properties
+        lat, lon = feature.geometry.lat, feature.geometry.lon
+        x, y = frame.to_xy(lat, lon)
+        # Grid convergence from a point 1 km due north: bearings are true, the frame is a grid.
+        xn, yn = frame.to_xy(lat + 1000.0 / 111_320.0, lon)
+        convergence = math.atan2(float(xn - x), float(yn - y))
+        sr = getattr(props, "sigma_range_m", None)
+        sb = getattr(props, "sigma_bearing_deg", None)
+        sites[props.id] = SensorSite(float(x), float(y), convergence, float(LocalFrame.scale_factor(x)), sr, sb)
+    return sites
+
+
+@dataclass
+class DetectionBatch:
+    """n detections sorted by time, as arrays."""
+
+    time: FloatArray  # (n,)
+    z: FloatArray  # (n,2) position in the frame
+    r: FloatArray  # (n,2,2) position covariance
+    class_index: IntArray  # (n,) index into CLASSES, -1 for unknown
+    class_conf: FloatArray  # (n,)
+    velocity: FloatArray  # (n,2) reported velocity, NaN when not reported
+    sensor: list[str]
+
+    @property
+    def size(self) -> int:
+        return int(self.time.size)
+
+    def take(self, index: IntArray | npt.NDArray[np.bool_]) -> DetectionBatch:
+        idx = np.flatnonzero(index) if index.dtype == np.bool_ else index
+        return DetectionBatch(
+            self.time[idx], self.z[idx], self.r[idx], self.class_index[idx], self.class_conf[idx],
+            self.velocity[idx], [self.sensor[i] for i in idx.tolist()],
+        )
+
+
+def to_batch(
+    detections: Sequence[Detection],
+    frame: LocalFrame,
+    sites: dict[str, SensorSite],
+    params: TrackerParams,
+    skipped: Counter[str],
+) -> DetectionBatch:
+    """Detections (any order) as a time-sorted batch; unplaceable ones are counted in `skipped`."""
+    n = len(detections)
+    polar = np.fromiter((d.lat is None for d in detections), bool, n)
+    time = np.fromiter((d.time for d in detections), np.float64, n)
+    z = np.full((n, 2), np.nan)
+    r = np.zeros((n, 2, 2))
+    ok = np.ones(n, bool)
+
+    cart = np.flatnonzero(~polar)
+    if cart.size:
+        lat = np.fromiter((detections[i].lat for i in cart.tolist()), np.float64, cart.size)
+        lon = np.fromiter((detections[i].lon for i in cart.tolist()), np.float64, cart.size)
+        x, y = frame.to_xy(lat, lon)
+        z[cart, 0], z[cart, 1] = x, y
+        sigma = np.fromiter(
+            (detections[i].sigma_m or params.default_sigma_m for i in cart.tolist()), np.float64, cart.size
+        )
+        r[cart, 0, 0] = r[cart, 1, 1] = sigma * sigma
+
+    pol = np.flatnonzero(polar)
+    if pol.size:
+        site_list = [sites.get(detections[i].sensor_id) for i in pol.tolist()]
+        known = np.fromiter((s is not None for s in site_list), bool, pol.size)
+        if not known.all():
+            skipped["unknown_sensor_polar"] += int((~known).sum())
+            ok[pol[~known]] = False
+        idx = pol[known]
+        sites_k = [s for s in site_list if s is not None]
+        if idx.size:
+            dets = [detections[i] for i in idx.tolist()]
+            rng = np.fromiter((d.range_m or 0.0 for d in dets), np.float64, idx.size)
+            brg = np.radians(np.fromiter((d.bearing_deg or 0.0 for d in dets), np.float64, idx.size))
+            sx = np.fromiter((s.x for s in sites_k), np.float64, idx.size)
+            sy = np.fromiter((s.y for s in sites_k), np.float64, idx.size)
+            conv = np.fromiter((s.convergence_rad for s in sites_k), np.float64, idx.size)
+            scale = np.fromiter((s.scale for s in sites_k), np.float64, idx.size)
+            sr = np.fromiter(
+                (d.sigma_range_m or s.sigma_range_m or params.default_sigma_range_m
+                 for d, s in zip(dets, sites_k, strict=True)), np.float64, idx.size)
+            sb = np.radians(np.fromiter(
+                (d.sigma_bearing_deg or s.sigma_bearing_deg or params.default_sigma_bearing_deg
+                 for d, s in zip(dets, sites_k, strict=True)), np.float64, idx.size))
+            theta = brg + conv
+            u = np.column_stack([np.sin(theta), np.cos(theta)])  # along the beam
+            w = np.column_stack([np.cos(theta), -np.sin(theta)])  # across it
+            z[idx] = np.column_stack([sx, sy]) + (rng * scale)[:, None] * u
+            across = (rng * scale * sb) ** 2
+            r[idx] = (sr * sr)[:, None, None] * u[:, :, None] * u[:, None, :] + across[:, None, None] * (
+                w[:, :, None] * w[:, None, :]
+            )
+            # A beam seen end-on still has some cross-range spread: keep R invertible.
+            r[idx, 0, 0] += 1.0
+            r[idx, 1, 1] += 1.0
+
+    bad = ~np.isfinite(z).all(axis=1) | ~np.isfinite(time)
+    if np.any(bad & ok):
+        skipped["unplaceable"] += int((bad & ok).sum())
+    ok &= ~bad
+    keep = np.flatnonzero(ok)
+    keep = keep[np.argsort(time[keep], kind="stable")]
+    cls = np.fromiter((CLASS_INDEX.get(detections[i].object_class, -1) for i in keep.tolist()), np.int64, keep.size)
+    conf = np.fromiter((detections[i].class_conf for i in keep.tolist()), np.float64, keep.size)
+    velocity = np.full((keep.size, 2), np.nan)
+    with_speed = [j for j, i in enumerate(keep.tolist())
+                  if detections[i].speed_mps is not None and detections[i].heading_deg is not None]
+    if with_speed:
+        rows = np.asarray(with_speed)
+        speed = np.fromiter((detections[keep[j]].speed_mps or 0.0 for j in with_speed), np.float64, rows.size)
+        heading = np.radians(
+            np.fromiter((detections[keep[j]].heading_deg or 0.0 for j in with_speed), np.float64, rows.size)
+        )
+        velocity[rows, 0] = speed * np.sin(heading)
+        velocity[rows, 1] = speed * np.cos(heading)
+    return DetectionBatch(
+        time[keep], z[keep], r[keep], cls, conf, velocity, [detections[i].sensor_id for i in keep.tolist()]
+    )

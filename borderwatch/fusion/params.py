@@ -1,0 +1,68 @@
+"""Tuning of the tracker and of the border events: plain dataclasses, one documented field each.
+
+May import: the standard library only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+CLASSES: tuple[str, ...] = ("person", "vehicle", "animal")
+
+
+@dataclass(frozen=True)
+class ClassMotion:
+    """Motion of one object class under the constant-velocity model."""
+
+    accel_psd: float  # white-noise acceleration spectral density q (m²/s³): how hard it manoeuvres
+    max_speed_mps: float  # initial velocity uncertainty is half of this; faster tracks are implausible
+
+
+@dataclass(frozen=True)
+class TrackerParams:
+    """Everything the tracker can be tuned with; the defaults suit the simulator's sensors."""
+
+    motion: dict[str, ClassMotion] = field(
+        default_factory=lambda: {
+            "person": ClassMotion(accel_psd=0.05, max_speed_mps=3.0),
+            "vehicle": ClassMotion(accel_psd=2.0, max_speed_mps=30.0),
+            "animal": ClassMotion(accel_psd=0.3, max_speed_mps=8.0),
+        }
+    )
+    gate_chi2: float = 13.8  # chi-square gate on the 2-D innovation (99.9 %)
+    window_s: float = 1.0  # detections are associated in batches of this much data time
+    lag_s: float = 1.0  # out-of-order detections up to this late are put back in order; later ones skipped
+    max_rounds: int = 3  # association rounds per batch: one detection per track per round (multi-sensor)
+    confirm_hits: int = 3  # M of M-of-N: detections needed to confirm a tentative track ...
+    confirm_window_s: float = 20.0  # ... within this many seconds of its first detection (N, in time)
+    coast_after_s: float = 12.0  # a confirmed track without detections this long is reported coasting
+    delete_after_s: float = 40.0  # ... and deleted after this long
+    max_position_sigma_m: float = 800.0  # a track whose position sigma grows past this is deleted
+    default_sigma_m: float = 15.0  # cartesian detections without sigma_m
+    default_sigma_range_m: float = 20.0  # polar detections without sigmas (unknown sensor defaults)
+    default_sigma_bearing_deg: float = 0.3
+    class_conf_floor: float = 0.34  # class reports less sure than this carry no class information
+    class_conf_ceiling: float = 0.98  # no single report can make a class certain
+    unknown_max_speed_mps: float = 15.0  # initial velocity spread of a track started by an 'unknown'
+    merge_m: float = 40.0  # two confirmed tracks this close ...
+    merge_speed_mps: float = 1.5  # ... moving alike are one object: the younger is dropped
+    emit_tentative: bool = False  # also report tentative tracks' states
+    duplicate_memory_s: float = 120.0  # detection ids are remembered this long to drop re-sent copies
+
+
+@dataclass(frozen=True)
+class EventParams:
+    """Parameters of the border events (docs/formats.md describes each event)."""
+
+    crossing_hysteresis_m: float = 30.0  # a side counts once the track is this far past the line
+    barrier_approach_m: float = 150.0  # barrier_approach: a track this close to a barrier, outside it
+    barrier_hysteresis_m: float = 10.0  # barrier_breach: this far past the barrier line
+    loiter_radius_m: float = 150.0  # loitering: stays within this radius ...
+    loiter_time_s: float = 300.0  # ... for this long ...
+    loiter_border_m: float = 3000.0  # ... within this distance of the border
+    convergence_m: float = 60.0  # convergence: two tracks closer than this ...
+    convergence_apart_m: float = 250.0  # ... having been at least this far apart ...
+    convergence_border_m: float = 3000.0  # ... within this distance of the border ...
+    convergence_dwell_s: float = 10.0  # ... staying that close this long (duplicate tracks merge sooner)
+    offline_after_s: float = 90.0  # sensor_offline: no heartbeat or detection for this long
+    offline_statuses: tuple[str, ...] = ("offline", "fault", "failed", "down", "tamper")

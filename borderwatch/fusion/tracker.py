@@ -1,0 +1,321 @@
+"""The streaming multi-sensor tracker: predict, gate, associate, update, initiate, delete, classify.
+
+`Tracker.process` takes detections and heartbeats in arrival order, holds them `lag_s` to put
+late ones back in time order, and works through them in batches of `window_s` data time; each
+batch is a few vectorised NumPy passes over all tracks and detections (fusion.kalman,
+fusion.association). `track_stream` wraps it for an iterator of interchange records.
+May import: NumPy, SciPy, borderwatch.geo, borderwatch.sensors.formats and the rest of fusion.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from borderwatch.fusion.association import assign, gate
+from borderwatch.fusion.events import BorderEventDetector, heading_deg
+from borderwatch.fusion.kalman import predict, update
+from borderwatch.fusion.measurements import DetectionBatch, sensor_sites, to_batch
+from borderwatch.fusion.params import CLASSES, EventParams, TrackerParams
+from borderwatch.fusion.tracks import COASTING, CONFIRMED, STATUS_NAMES, TENTATIVE, TrackTable, track_id
+from borderwatch.fusion.types import FusionOutput, TrackState, TrackStatus
+from borderwatch.geo.geodesy import FloatArray, LocalFrame
+from borderwatch.geo.model import BorderModel
+from borderwatch.sensors.formats import Detection, Heartbeat, Record
+
+IntArray = np.ndarray
+
+
+def tracking_frame(model: BorderModel) -> LocalFrame:
+    """One metric frame for the whole configuration: centred on its borders and sensors."""
+    min_lon, min_lat, max_lon, max_lat = model.bounds(margin_deg=0.0)
+    return LocalFrame(0.5 * (min_lat + max_lat), 0.5 * (min_lon + max_lon))
+
+
+class Tracker:
+    """Streaming tracker over one border model; feed it with process(), end with flush()."""
+
+    def __init__(
+        self, model: BorderModel, params: TrackerParams | None = None, event_params: EventParams | None = None
+    ) -> None:
+        self.model = model
+        self.params = params or TrackerParams()
+        self.frame = tracking_frame(model)
+        self.sites = sensor_sites(model, self.frame)
+        self.tracks = TrackTable(len(CLASSES), len(model.barriers))
+        self.events = BorderEventDetector(model, self.frame, event_params or EventParams())
+        self.pending: list[Detection] = []
+        self.processed_until = -math.inf  # detections before this are late
+        self.latest = -math.inf  # latest data time seen
+        self._seen: dict[str, float] = {}
+        p = self.params
+        self._accel = np.array([p.motion[c].accel_psd for c in CLASSES])
+        self._max_speed = np.array([p.motion[c].max_speed_mps for c in CLASSES])
+
+    # ------------------------------------------------------------ public API
+
+    def process(self, records: Iterable[Detection | Heartbeat], now: float | None = None) -> FusionOutput:
+        """Take new detections and heartbeats; return what became known up to `now - lag_s`.
+
+        `now` is the current data time (default: the latest detection time seen so far).
+        """
+        out = FusionOutput()
+        seen = self._seen
+        for record in records:
+            if isinstance(record, Detection):
+                if record.id in seen:
+                    out.skipped["duplicate_id"] += 1
+                    continue
+                if not record.time >= self.processed_until:  # also catches NaN
+                    out.skipped["late"] += 1
+                    continue
+                seen[record.id] = record.time
+                self.pending.append(record)
+                if record.time > self.latest:
+                    self.latest = record.time
+            elif isinstance(record, Heartbeat):
+                out.events += self.events.heartbeat(record, max(self.latest, record.time))
+                if record.time > self.latest:
+                    self.latest = record.time
+            else:
+                out.skipped["not_a_detection"] += 1
+        horizon = (self.latest if now is None else max(now, self.latest)) - self.params.lag_s
+        self._advance(horizon, out)
+        return out
+
+    def flush(self) -> FusionOutput:
+        """End of stream: work through everything still held back."""
+        out = FusionOutput()
+        if math.isfinite(self.latest):
+            self._advance(self.latest + 1e-6, out)
+        return out
+
+    # ------------------------------------------------------------ batches
+
+    def _advance(self, horizon: float, out: FusionOutput) -> None:
+        if horizon <= self.processed_until:
+            return
+        ready = [d for d in self.pending if d.time < horizon]
+        if ready:
+            self.pending = [d for d in self.pending if d.time >= horizon]
+            batch = to_batch(ready, self.frame, self.sites, self.params, out.skipped)
+            for sensor_id, t in zip(batch.sensor, batch.time.tolist(), strict=True):
+                self.events.heard(sensor_id, t)
+            edges = np.arange(batch.time[0], batch.time[-1] + self.params.window_s, self.params.window_s) \
+                if batch.size else np.empty(0)
+            cuts = np.searchsorted(batch.time, edges[1:], side="left")
+            start = 0
+            for stop in [*cuts.tolist(), batch.size]:
+                if stop > start:
+                    self._step(batch.take(np.arange(start, stop)), out)
+                start = max(start, stop)
+        self.processed_until = horizon
+        self._housekeeping(horizon, out)
+        if len(self._seen) > 200_000:
+            cutoff = horizon - self.params.duplicate_memory_s
+            self._seen = {k: v for k, v in self._seen.items() if v >= cutoff}
+
+    def _q(self, rows: IntArray | slice = slice(None)) -> FloatArray:
+        return np.asarray(np.exp(self.tracks.logp[rows]) @ self._accel, dtype=np.float64)
+
+    def _step(self, batch: DetectionBatch, out: FusionOutput) -> None:
+        """One batch: associate in rounds (one detection per track per round), then initiate."""
+        tr = self.tracks
+        p = self.params
+        remaining = np.arange(batch.size)
+        gated_any = np.zeros(batch.size, bool)
+        updated = np.zeros(len(tr), bool)
+        newly_confirmed: list[int] = []
+        for _ in range(p.max_rounds):
+            if len(tr) == 0 or remaining.size == 0:
+                break
+            g = gate(tr.x, tr.p, tr.t, self._q(), batch.time[remaining], batch.z[remaining],
+                     batch.r[remaining], p.gate_chi2)
+            if g.track.size == 0:
+                break
+            gated_any[remaining[g.detection]] = True
+            ti, dj = assign(g, len(tr), remaining.size)
+            if ti.size == 0:
+                break
+            dets = remaining[dj]
+            was_tentative = tr.status[ti] == TENTATIVE
+            self._update(ti, dets, batch)
+            updated[ti] = True
+            promote = ti[was_tentative & (tr.hits[ti] >= p.confirm_hits)]
+            tr.status[promote] = CONFIRMED
+            newly_confirmed += promote.tolist()
+            tr.status[ti[tr.status[ti] == COASTING]] = CONFIRMED
+            used = np.zeros(remaining.size, bool)
+            used[dj] = True
+            remaining = remaining[~used]
+        now = float(batch.time[-1])
+        rows = np.flatnonzero(updated)
+        confirmed_rows = np.asarray(newly_confirmed, np.int64)
+        out.events += self.events.on_confirmed(tr, confirmed_rows, now)
+        already = np.zeros(len(tr), bool)
+        already[confirmed_rows] = True
+        out.events += self.events.on_updates(tr, rows[~already[rows]], now)
+        self._emit_states(rows, out)
+        self._initiate(batch, remaining[~gated_any[remaining]])
+        self._merge(now)
+        out.events += self.events.convergence(tr, now)
+
+    def _update(self, ti: IntArray, dj: IntArray, batch: DetectionBatch) -> None:
+        tr = self.tracks
+        dt = batch.time[dj] - tr.t[ti]
+        x, pc = predict(tr.x[ti], tr.p[ti], dt, self._q(ti))
+        x, pc = update(x, pc, batch.z[dj], batch.r[dj])
+        tr.x[ti], tr.p[ti] = x, pc
+        tr.t[ti] = batch.time[dj]
+        tr.last_t[ti] = np.maximum(tr.last_t[ti], batch.time[dj])
+        tr.hits[ti] += 1
+        self._classify(ti, batch.class_index[dj], batch.class_conf[dj])
+
+    def _classify(self, ti: IntArray, cls: IntArray, conf: FloatArray) -> None:
+        """Bayes' rule on the class belief: a report 'class k with confidence c' has likelihood c
+        under k and (1-c)/(K-1) under each other class; unsure reports carry nothing."""
+        p = self.params
+        informative = (cls >= 0) & (conf > p.class_conf_floor)
+        if not np.any(informative):
+            return
+        ti, cls = ti[informative], cls[informative]
+        c = np.minimum(conf[informative], p.class_conf_ceiling)
+        k = len(CLASSES)
+        loglik = np.repeat(np.log((1.0 - c) / (k - 1))[:, None], k, axis=1)
+        loglik[np.arange(ti.size), cls] = np.log(c)
+        logp = self.tracks.logp[ti] + loglik
+        logp -= np.logaddexp.reduce(logp, axis=1)[:, None]
+        self.tracks.logp[ti] = np.maximum(logp, -30.0)  # never rule a class out for good
+
+    def _initiate(self, batch: DetectionBatch, rows: IntArray) -> None:
+        """Tentative tracks from detections no track could take; one per cluster of such detections."""
+        if rows.size == 0:
+            return
+        if rows.size > 1:
+            # Two sensors seeing one new object in the same batch must not start two tracks.
+            sigma = np.sqrt(batch.r[rows, 0, 0] + batch.r[rows, 1, 1])
+            pairs = cKDTree(batch.z[rows]).query_pairs(3.0 * float(sigma.max()), output_type="ndarray")
+            if pairs.size:
+                a, b = pairs[:, 0], pairs[:, 1]
+                d = np.hypot(*(batch.z[rows[a]] - batch.z[rows[b]]).T)
+                close = d < 3.0 * np.maximum(sigma[a], sigma[b])
+                drop = np.zeros(rows.size, bool)
+                for i, j in zip(a[close].tolist(), b[close].tolist(), strict=True):
+                    if not drop[min(i, j)]:
+                        drop[max(i, j)] = True
+                rows = rows[~drop]
+        p = self.params
+        k = rows.size
+        cls = batch.class_index[rows]
+        vmax = np.where(cls >= 0, self._max_speed[np.maximum(cls, 0)], p.unknown_max_speed_mps)
+        x = np.zeros((k, 4))
+        x[:, :2] = batch.z[rows]
+        pc = np.zeros((k, 4, 4))
+        pc[:, :2, :2] = batch.r[rows]
+        sv2 = (0.5 * vmax) ** 2
+        vel = batch.velocity[rows]
+        has_vel = np.isfinite(vel).all(axis=1)
+        x[has_vel, 2:] = vel[has_vel]
+        sv2 = np.where(has_vel, np.minimum(sv2, 1.0), sv2)
+        pc[:, 2, 2] = pc[:, 3, 3] = sv2
+        logp = np.full((k, len(CLASSES)), -math.log(len(CLASSES)))
+        self.tracks.add(x, pc, batch.time[rows].copy(), logp)
+        n = len(self.tracks)
+        self._classify(np.arange(n - k, n), cls, batch.class_conf[rows])
+
+    def _merge(self, now: float) -> None:
+        """Drop duplicate tracks of one object: tentatives on top of a confirmed track, and the
+        younger of two confirmed tracks that are as close and move alike."""
+        tr = self.tracks
+        p = self.params
+        if len(tr) < 2:
+            return
+        xy = tr.x[:, :2] + tr.x[:, 2:] * (now - tr.t)[:, None]
+        pairs = cKDTree(xy).query_pairs(p.merge_m, output_type="ndarray")
+        if pairs.size == 0:
+            return
+        a, b = pairs[:, 0], pairs[:, 1]
+        firm_a, firm_b = tr.status[a] != TENTATIVE, tr.status[b] != TENTATIVE
+        drop = np.zeros(len(tr), bool)
+        drop[a[firm_b & ~firm_a]] = True
+        drop[b[firm_a & ~firm_b]] = True
+        both = firm_a & firm_b
+        alike = both & (np.hypot(*(tr.x[a, 2:] - tr.x[b, 2:]).T) < p.merge_speed_mps)
+        younger = np.where(tr.hits[a[alike]] >= tr.hits[b[alike]], b[alike], a[alike])
+        drop[younger] = True
+        if np.any(drop):
+            tr.keep(~drop)
+
+    # ------------------------------------------------------------ life cycle
+
+    def _housekeeping(self, now: float, out: FusionOutput) -> None:
+        tr = self.tracks
+        p = self.params
+        if len(tr):
+            silent = now - tr.last_t
+            sigma = np.sqrt(np.maximum(tr.p[:, 0, 0], tr.p[:, 1, 1]))
+            stale_tentative = (tr.status == TENTATIVE) & (now - tr.first_t > p.confirm_window_s)
+            speed = np.hypot(tr.x[:, 2], tr.x[:, 3])
+            vmax = np.exp(tr.logp) @ self._max_speed
+            implausible = (tr.status == TENTATIVE) & (tr.hits >= 2) & (speed > 1.5 * vmax)
+            firm = tr.status != TENTATIVE
+            gone = firm & ((silent > p.delete_after_s) | (sigma > p.max_position_sigma_m))
+            to_coast = (tr.status == CONFIRMED) & (silent > p.coast_after_s) & ~gone
+            if np.any(to_coast):
+                tr.status[to_coast] = COASTING
+                self._emit_states(np.flatnonzero(to_coast), out, at=now)
+            if np.any(gone):
+                self._emit_states(np.flatnonzero(gone), out, at=now, status="deleted")
+            tr.keep(~(gone | stale_tentative | implausible))
+        out.events += self.events.silent_sensors(now)
+
+    def _emit_states(
+        self, rows: IntArray, out: FusionOutput, at: float | None = None, status: TrackStatus | None = None
+    ) -> None:
+        tr = self.tracks
+        if not self.params.emit_tentative:
+            rows = rows[tr.status[rows] != TENTATIVE]
+        if rows.size == 0:
+            return
+        if at is None:
+            x, t = tr.x[rows], tr.t[rows]
+        else:
+            t = np.full(rows.size, at)
+            x, _ = predict(tr.x[rows], tr.p[rows], t - tr.t[rows], self._q(rows))
+        lat, lon = self.frame.to_latlon(x[:, 0], x[:, 1])
+        loc = self.model.locate_many(lat, lon)
+        prob = np.exp(tr.logp[rows])
+        best = np.argmax(prob, axis=1)
+        speed = np.hypot(x[:, 2], x[:, 3])
+        heading = heading_deg(x[:, 2], x[:, 3])
+        sigma = np.sqrt(np.maximum(tr.p[rows, 0, 0], tr.p[rows, 1, 1]))
+        sectors = self.model.sectors
+        for k, i in enumerate(rows.tolist()):
+            out.track_states.append(TrackState(
+                track_id=track_id(int(tr.serial[i])), time=float(t[k]), lat=float(lat[k]), lon=float(lon[k]),
+                object_class=CLASSES[int(best[k])], class_prob=float(prob[k, best[k]]),
+                speed_mps=float(speed[k]), heading_deg=float(heading[k]),
+                status=status or STATUS_NAMES[int(tr.status[i])],  # type: ignore[arg-type]
+                sector=sectors[int(loc.sector_index[k])].id, km=float(loc.km[k]), sigma_m=float(sigma[k]),
+            ))
+
+
+def track_stream(
+    records: Iterable[Record], model: BorderModel, params: TrackerParams | None = None,
+    event_params: EventParams | None = None, chunk: int = 5000,
+) -> Iterator[FusionOutput]:
+    """Track an iterator of interchange records (truth records are ignored), yielding as it goes."""
+    tracker = Tracker(model, params, event_params)
+    buffer: list[Detection | Heartbeat] = []
+    for record in records:
+        if isinstance(record, Detection | Heartbeat):
+            buffer.append(record)
+            if len(buffer) >= chunk:
+                yield tracker.process(buffer)
+                buffer = []
+    if buffer:
+        yield tracker.process(buffer)
+    yield tracker.flush()
