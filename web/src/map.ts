@@ -1,0 +1,481 @@
+// The map: an offline MapLibre style built from the service's basemap layers, live tracks with
+// class icons, heading and trail, alerts, patrols and sensor state. Labels are DOM markers, so no
+// glyph server is needed and Arabic is shaped by the browser.
+import maplibregl, { type GeoJSONSource, type LngLatLike, type StyleSpecification } from "maplibre-gl";
+import "maplibre-gl/dist/maplibre-gl.css";
+import type { Alert, Basemap, Patrol, SensorHealth, Track, TrackPoint } from "./api";
+import { lang, num, t } from "./i18n";
+
+const TRAIL_POINTS = 12; // positions kept per track for its trail
+const STALE_S = 120; // a track not updated for this long (wall clock) leaves the picture
+
+/** Switchable layer groups: toggle key -> MapLibre layer ids. */
+export const LAYER_GROUPS: Record<string, string[]> = {
+  countries: ["countries-fill", "countries-line"],
+  borders: ["borders-casing", "borders-line"],
+  sectors: ["sectors-ticks", "km-markers"],
+  barriers: ["barriers-wall", "barriers-berm", "barriers-trench", "barriers-fence"],
+  coverage: ["coverage-fill", "coverage-line"],
+  sensors: ["sensors"],
+  crossings: ["crossings"],
+  checkpoints: ["checkpoints"],
+  patrols: ["patrol-bases", "patrols"],
+  trails: ["trails"],
+  tracks: ["tracks-halo", "tracks"],
+  alerts: ["alerts-halo", "alerts", "history"],
+};
+
+const STATUS_COLOURS: Record<string, string> = {
+  confirmed: "#ff5a36",
+  tentative: "#ffd23f",
+  coasting: "#9aa4b1",
+  lost: "#6b7280",
+  friendly: "#3fa7ff",
+};
+
+/** A `match` expression colouring by track status, yellow for statuses not listed. */
+function statusColour(property: string): maplibregl.ExpressionSpecification {
+  return ["match", ["get", property], ...Object.entries(STATUS_COLOURS).flat(), "#ffd23f"] as unknown as maplibregl.ExpressionSpecification;
+}
+const EMPTY: GeoJSON.FeatureCollection = { type: "FeatureCollection", features: [] };
+
+function icon(draw: (ctx: CanvasRenderingContext2D) => void, size = 32): ImageData {
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = size;
+  const ctx = canvas.getContext("2d")!;
+  ctx.fillStyle = "#fff";
+  ctx.strokeStyle = "#fff";
+  ctx.lineWidth = 3;
+  draw(ctx);
+  return ctx.getImageData(0, 0, size, size);
+}
+
+/** Class icons pointing north (rotated by heading): person a dart, vehicle a block arrow, animal a diamond. */
+function addIcons(map: maplibregl.Map): void {
+  const shapes: Record<string, (c: CanvasRenderingContext2D) => void> = {
+    "cls-person": (c) => {
+      c.beginPath();
+      c.moveTo(16, 2);
+      c.lineTo(25, 28);
+      c.lineTo(16, 22);
+      c.lineTo(7, 28);
+      c.closePath();
+      c.fill();
+    },
+    "cls-vehicle": (c) => {
+      c.beginPath();
+      c.moveTo(16, 1);
+      c.lineTo(27, 12);
+      c.lineTo(22, 12);
+      c.lineTo(22, 30);
+      c.lineTo(10, 30);
+      c.lineTo(10, 12);
+      c.lineTo(5, 12);
+      c.closePath();
+      c.fill();
+    },
+    "cls-animal": (c) => {
+      c.beginPath();
+      c.moveTo(16, 2);
+      c.lineTo(27, 17);
+      c.lineTo(16, 30);
+      c.lineTo(5, 17);
+      c.closePath();
+      c.fill();
+    },
+    "cls-unknown": (c) => {
+      c.beginPath();
+      c.arc(16, 18, 10, 0, Math.PI * 2);
+      c.fill();
+      c.fillRect(14, 1, 4, 9);
+    },
+    "alert-mark": (c) => {
+      c.beginPath();
+      c.moveTo(16, 2);
+      c.lineTo(30, 29);
+      c.lineTo(2, 29);
+      c.closePath();
+      c.stroke();
+    },
+  };
+  for (const [name, draw] of Object.entries(shapes)) map.addImage(name, icon(draw), { sdf: true });
+}
+
+function styleFor(basemap: Basemap): StyleSpecification {
+  const sources: StyleSpecification["sources"] = {};
+  for (const [name, data] of Object.entries(basemap.layers)) sources[name] = { type: "geojson", data };
+  (sources.sensors as { promoteId?: string }).promoteId = "id";
+  for (const name of ["tracks", "trails", "alerts", "history", "patrols"]) sources[name] = { type: "geojson", data: EMPTY };
+  return {
+    version: 8,
+    sources,
+    layers: [
+      { id: "background", type: "background", paint: { "background-color": "#0e1a24" } },
+      {
+        id: "countries-fill",
+        type: "fill",
+        source: "countries",
+        paint: {
+          "fill-color": ["match", ["get", "name"], basemap.home_country, "#1f3140", "#17242f"],
+        },
+      },
+      { id: "countries-line", type: "line", source: "countries", paint: { "line-color": "#3b5163", "line-width": 0.8 } },
+      {
+        id: "coverage-fill",
+        type: "fill",
+        source: "coverage",
+        paint: {
+          "fill-color": ["match", ["get", "sensor_type"], "aerostat", "#7c6cff", "ground", "#4fd1c5", "#3fa7ff"],
+          "fill-opacity": ["match", ["get", "sensor_type"], "aerostat", 0.04, 0.08],
+        },
+      },
+      {
+        id: "coverage-line",
+        type: "line",
+        source: "coverage",
+        paint: { "line-color": "#3fa7ff", "line-opacity": 0.25, "line-width": 0.6 },
+      },
+      { id: "borders-casing", type: "line", source: "borders", paint: { "line-color": "#000", "line-width": 5, "line-opacity": 0.5 } },
+      {
+        id: "borders-line",
+        type: "line",
+        source: "borders",
+        paint: { "line-color": "#f4f1de", "line-width": 2.2, "line-dasharray": [4, 1, 1, 1] },
+      },
+      {
+        id: "sectors-ticks",
+        type: "circle",
+        source: "sectors",
+        paint: { "circle-radius": 0 },
+      },
+      {
+        id: "km-markers",
+        type: "circle",
+        source: "km_markers",
+        paint: {
+          "circle-radius": ["case", ["get", "major"], 3.5, 2],
+          "circle-color": "#f4f1de",
+          "circle-stroke-color": "#0e1a24",
+          "circle-stroke-width": 1,
+        },
+      },
+      barrier("wall", { "line-color": "#e0e0e0", "line-width": 4 }),
+      barrier("berm", { "line-color": "#c8a165", "line-width": 3.5, "line-dasharray": [3, 1] }),
+      barrier("trench", { "line-color": "#4aa3df", "line-width": 2.5, "line-dasharray": [1, 1.5] }),
+      barrier("fence", { "line-color": "#9be36d", "line-width": 2, "line-dasharray": [0.5, 1.5] }),
+      {
+        id: "sensors",
+        type: "circle",
+        source: "sensors",
+        paint: {
+          "circle-radius": ["match", ["get", "sensor_type"], "aerostat", 7, "tower", 5, 3],
+          "circle-color": [
+            "match",
+            ["coalesce", ["feature-state", "state"], "unknown"],
+            "ok", "#34d399",
+            "degraded", "#fbbf24",
+            "offline", "#ef4444",
+            "#94a3b8",
+          ],
+          "circle-stroke-color": "#0e1a24",
+          "circle-stroke-width": 1.5,
+        },
+      },
+      point("crossings", "#22d3ee", 7, "#fff"),
+      point("checkpoints", "#f472b6", 5, "#0e1a24"),
+      point("patrol-bases", "#60a5fa", 6, "#0e1a24", "patrol_bases"),
+      {
+        id: "trails",
+        type: "line",
+        source: "trails",
+        paint: {
+          "line-color": statusColour("status"),
+          "line-width": 1.5,
+          "line-opacity": 0.6,
+        },
+      },
+      {
+        id: "history",
+        type: "line",
+        source: "history",
+        paint: { "line-color": "#ff5a36", "line-width": 3, "line-opacity": 0.9 },
+      },
+      {
+        id: "tracks-halo",
+        type: "circle",
+        source: "tracks",
+        paint: { "circle-radius": 9, "circle-color": "#000", "circle-opacity": 0.35 },
+      },
+      {
+        id: "tracks",
+        type: "symbol",
+        source: "tracks",
+        layout: {
+          "icon-image": ["concat", "cls-", ["get", "c"]],
+          "icon-rotate": ["get", "h"],
+          "icon-rotation-alignment": "map",
+          "icon-allow-overlap": true,
+          "icon-ignore-placement": true,
+          "icon-size": 0.55,
+        },
+        paint: { "icon-color": statusColour("s") },
+      },
+      point("patrols", "#3b82f6", 6, "#fff"),
+      {
+        id: "alerts-halo",
+        type: "circle",
+        source: "alerts",
+        paint: {
+          "circle-radius": ["case", ["get", "selected"], 20, 14],
+          "circle-color": ["match", ["get", "priority"], "P1", "#ef4444", "P2", "#f97316", "#eab308"],
+          "circle-opacity": 0.2,
+          "circle-stroke-width": ["case", ["get", "selected"], 2.5, 1],
+          "circle-stroke-color": ["match", ["get", "priority"], "P1", "#ef4444", "P2", "#f97316", "#eab308"],
+        },
+      },
+      {
+        id: "alerts",
+        type: "symbol",
+        source: "alerts",
+        layout: { "icon-image": "alert-mark", "icon-size": 0.6, "icon-allow-overlap": true },
+        paint: { "icon-color": ["match", ["get", "priority"], "P1", "#ef4444", "P2", "#f97316", "#eab308"] },
+      },
+    ],
+  };
+}
+
+function barrier(kind: string, paint: Record<string, unknown>): maplibregl.LayerSpecification {
+  return {
+    id: `barriers-${kind}`,
+    type: "line",
+    source: "barriers",
+    filter: ["==", ["get", "barrier_type"], kind],
+    paint: paint as maplibregl.LineLayerSpecification["paint"],
+  };
+}
+
+function point(id: string, colour: string, radius: number, stroke: string, source = id): maplibregl.LayerSpecification {
+  return {
+    id,
+    type: "circle",
+    source,
+    paint: { "circle-radius": radius, "circle-color": colour, "circle-stroke-color": stroke, "circle-stroke-width": 1.5 },
+  };
+}
+
+interface TrackEntry {
+  track: Track;
+  trail: Array<[number, number]>;
+  seenAt: number;
+}
+
+/** Live state drawn on the map; the owner pushes updates, the map redraws at most once a frame. */
+export class OperationalMap {
+  readonly map: maplibregl.Map;
+  private tracks = new Map<string, TrackEntry>();
+  private dirty = new Set<string>();
+  private labels: maplibregl.Marker[] = [];
+  private selectedAlert: number | null = null;
+  private alertsShown: Alert[] = [];
+  readonly ready: Promise<void>;
+  /** Frames drawn and their durations (ms), for the benchmark. */
+  readonly frameTimes: number[] = [];
+
+  constructor(
+    container: HTMLElement,
+    private basemap: Basemap,
+  ) {
+    const [w, s, e, n] = basemap.bounds;
+    this.map = new maplibregl.Map({
+      container,
+      style: styleFor(basemap),
+      bounds: [w, s, e, n],
+      attributionControl: false,
+      maxZoom: 16,
+      fadeDuration: 0,
+    });
+    this.map.addControl(new maplibregl.NavigationControl({ showCompass: true }), "top-left");
+    this.map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
+    this.ready = new Promise((resolve) => {
+      this.map.on("load", () => {
+        addIcons(this.map);
+        this.placeLabels();
+        resolve();
+      });
+    });
+    this.map.on("moveend", () => this.placeLabels());
+    this.map.on("click", "tracks", (ev) => {
+      const f = ev.features?.[0];
+      if (!f) return;
+      const p = f.properties as { id: string; v: number; h: number; c: string };
+      new maplibregl.Popup({ closeButton: false })
+        .setLngLat(ev.lngLat)
+        .setHTML(
+          `<b>${escapeHtml(t("map.track", { id: p.id }))}</b><br>${escapeHtml(t(`class.${p.c}`))}<br>` +
+            escapeHtml(t("map.speed", { v: num(p.v, 1), h: num(p.h) })),
+        )
+        .addTo(this.map);
+    });
+    let last = performance.now();
+    const tick = (now: number) => {
+      this.frameTimes.push(now - last);
+      if (this.frameTimes.length > 5000) this.frameTimes.splice(0, 1000);
+      last = now;
+      if (this.dirty.size) this.flushTracks();
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  }
+
+  /** Labels for crossings, major km markers (minor ones when zoomed in) and country names. */
+  placeLabels(): void {
+    for (const m of this.labels) m.remove();
+    this.labels = [];
+    const zoom = this.map.getZoom();
+    const bounds = this.map.getBounds();
+    const add = (lngLat: LngLatLike, text: string, cls: string) => {
+      const el = document.createElement("div");
+      el.className = `map-label ${cls}`;
+      el.textContent = text;
+      this.labels.push(new maplibregl.Marker({ element: el, anchor: "left", offset: [8, 0] }).setLngLat(lngLat).addTo(this.map));
+    };
+    for (const f of this.basemap.layers.crossings?.features ?? []) {
+      const p = f.properties as { name: string; name_ar?: string };
+      add(coords(f), lang() === "ar" && p.name_ar ? p.name_ar : p.name, "label-crossing");
+    }
+    for (const f of this.basemap.layers.km_markers?.features ?? []) {
+      const p = f.properties as { km: number; major: boolean };
+      const c = coords(f);
+      if ((p.major || zoom >= 9) && bounds.contains(c) && zoom >= 6.5) add(c, `${num(p.km)}`, "label-km");
+    }
+  }
+
+  setLayerVisible(group: string, visible: boolean): void {
+    for (const id of LAYER_GROUPS[group] ?? []) {
+      if (this.map.getLayer(id)) this.map.setLayoutProperty(id, "visibility", visible ? "visible" : "none");
+    }
+  }
+
+  upsertTracks(tracks: Track[], removed: string[] = []): void {
+    const now = performance.now();
+    for (const track of tracks) {
+      let entry = this.tracks.get(track.track_id);
+      if (!entry) {
+        entry = { track, trail: [], seenAt: now };
+        this.tracks.set(track.track_id, entry);
+      }
+      entry.track = track;
+      entry.seenAt = now;
+      const lastPoint = entry.trail[entry.trail.length - 1];
+      if (!lastPoint || lastPoint[0] !== track.lon || lastPoint[1] !== track.lat) {
+        entry.trail.push([track.lon, track.lat]);
+        if (entry.trail.length > TRAIL_POINTS) entry.trail.shift();
+      }
+      this.dirty.add(track.track_id);
+    }
+    for (const id of removed) {
+      this.tracks.delete(id);
+      this.dirty.add(id);
+    }
+  }
+
+  clearTracks(): void {
+    this.tracks.clear();
+    this.dirty.add("*");
+  }
+
+  trackCount(): number {
+    return this.tracks.size;
+  }
+
+  trackPositions(): Record<string, [number, number]> {
+    const out: Record<string, [number, number]> = {};
+    for (const [id, e] of this.tracks) out[id] = [e.track.lon, e.track.lat];
+    return out;
+  }
+
+  private flushTracks(): void {
+    this.dirty.clear();
+    const now = performance.now();
+    const points: GeoJSON.Feature[] = [];
+    const trails: GeoJSON.Feature[] = [];
+    for (const [id, e] of this.tracks) {
+      if (now - e.seenAt > STALE_S * 1000) {
+        this.tracks.delete(id);
+        continue;
+      }
+      const tr = e.track;
+      const cls = ["person", "vehicle", "animal"].includes(tr.object_class) ? tr.object_class : "unknown";
+      points.push({
+        type: "Feature",
+        geometry: { type: "Point", coordinates: [tr.lon, tr.lat] },
+        properties: { id, c: cls, h: tr.heading_deg, s: tr.status, v: tr.speed_mps },
+      });
+      if (e.trail.length > 1) {
+        trails.push({
+          type: "Feature",
+          geometry: { type: "LineString", coordinates: e.trail },
+          properties: { status: tr.status },
+        });
+      }
+    }
+    (this.map.getSource("tracks") as GeoJSONSource | undefined)?.setData({ type: "FeatureCollection", features: points });
+    (this.map.getSource("trails") as GeoJSONSource | undefined)?.setData({ type: "FeatureCollection", features: trails });
+  }
+
+  showAlerts(alerts: Alert[]): void {
+    this.alertsShown = alerts;
+    const features: GeoJSON.Feature[] = alerts
+      .filter((a) => a.lat !== null && a.lon !== null && a.state !== "resolved")
+      .map((a) => ({
+        type: "Feature",
+        geometry: { type: "Point", coordinates: [a.lon as number, a.lat as number] },
+        properties: { id: a.id, priority: a.priority, state: a.state, selected: a.id === this.selectedAlert },
+      }));
+    (this.map.getSource("alerts") as GeoJSONSource | undefined)?.setData({ type: "FeatureCollection", features });
+  }
+
+  /** Fly to an alert and draw its track's history. */
+  focusAlert(alert: Alert, history: TrackPoint[]): void {
+    this.selectedAlert = alert.id;
+    this.showAlerts(this.alertsShown);
+    const line: GeoJSON.Feature[] =
+      history.length > 1
+        ? [{ type: "Feature", geometry: { type: "LineString", coordinates: history.map((p) => [p.lon, p.lat]) }, properties: {} }]
+        : [];
+    (this.map.getSource("history") as GeoJSONSource | undefined)?.setData({ type: "FeatureCollection", features: line });
+    if (alert.lat !== null && alert.lon !== null) {
+      this.map.flyTo({ center: [alert.lon, alert.lat], zoom: Math.max(this.map.getZoom(), 11), duration: 800 });
+    }
+  }
+
+  showPatrols(patrols: Patrol[]): void {
+    const features: GeoJSON.Feature[] = patrols.map((p) => ({
+      type: "Feature",
+      geometry: { type: "Point", coordinates: [p.lon, p.lat] },
+      properties: { id: p.id, name: p.name, state: p.state },
+    }));
+    (this.map.getSource("patrols") as GeoJSONSource | undefined)?.setData({ type: "FeatureCollection", features });
+  }
+
+  setSensorStates(sensors: SensorHealth[]): void {
+    if (!this.map.getSource("sensors")) return;
+    for (const s of sensors) this.map.setFeatureState({ source: "sensors", id: s.sensor_id }, { state: sensorState(s) });
+  }
+}
+
+export function sensorState(s: SensorHealth): "ok" | "degraded" | "offline" {
+  if (s.state) return s.state;
+  if (s.offline) return "offline";
+  if (s.status && !["ok", "nominal", "healthy"].includes(s.status.toLowerCase())) return "degraded";
+  return "ok";
+}
+
+function coords(f: GeoJSON.Feature): [number, number] {
+  const g = f.geometry as GeoJSON.Point;
+  return [g.coordinates[0], g.coordinates[1]];
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}
