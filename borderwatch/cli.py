@@ -140,5 +140,54 @@ def demo(
     run_demo(out, console)
 
 
+@app.command("track")
+def track(
+    detections: Annotated[Path, typer.Option("--detections", "-d", help="Detections (JSON Lines, docs/formats.md)")],
+    tracks: Annotated[Path, typer.Option("--tracks", help="Track states out (JSON Lines)")] = Path("tracks.jsonl"),
+    events: Annotated[Path, typer.Option("--events", help="Border events out (JSON Lines)")] = Path("events.jsonl"),
+    config: ConfigOption = None,
+) -> None:
+    """Fuse detections into tracks and border events (bad lines are counted and skipped)."""
+    from borderwatch.fusion.commands import track_file, track_report
+
+    model = load_model_or_exit(config)
+    if not detections.is_file():
+        err_console.print(f"[bold red]error:[/] detections file not found: {detections}")
+        raise typer.Exit(2)
+    run = track_file(model, detections, tracks, events)
+    track_report(run, console)
+    console.print(f"wrote {tracks} and {events}")
+
+
+@app.command("evaluate")
+def evaluate(
+    truth: Annotated[Path, typer.Option("--truth", help="Truth records (JSON Lines, from the simulator)")],
+    tracks: Annotated[Path, typer.Option("--tracks", help="Track states (from borderwatch track)")],
+    events: Annotated[Path, typer.Option("--events", help="Border events (from borderwatch track)")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Scores JSON (default: beside events)")] = None,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Plot PNG (default: beside events)")] = None,
+    sensors: Annotated[int | None, typer.Option(help="Sensors behind the detections (default: config's)")] = None,
+    gospa_c: Annotated[float, typer.Option(help="GOSPA cut-off c (m)")] = 100.0,
+    gospa_p: Annotated[float, typer.Option(help="GOSPA order p")] = 1.0,
+    config: ConfigOption = None,
+) -> None:
+    """Score tracks and events against truth: GOSPA, id switches, crossing recall, time to alert, false alarms."""
+    from borderwatch.evaluation.commands import evaluate_files, report, write_scores
+
+    for path in (truth, tracks, events):
+        if not path.is_file():
+            err_console.print(f"[bold red]error:[/] file not found: {path}")
+            raise typer.Exit(2)
+    n_sensors = sensors if sensors is not None else len(load_model_or_exit(config).sensors)
+    scores, bad = evaluate_files(truth, tracks, events, n_sensors, gospa_c, gospa_p)
+    report(scores, console)
+    if bad:
+        console.print(f"[yellow]{bad} bad line(s) skipped[/]")
+    json_out = out or events.parent / "scores.json"
+    plot_out = plot or events.parent / "scores.png"
+    write_scores(scores, json_out, plot_out)
+    console.print(f"wrote {json_out} and {plot_out}")
+
+
 def main() -> None:  # pragma: no cover - entry point
     app()

@@ -64,9 +64,17 @@ class BorderEventDetector:
     # ------------------------------------------------------------ helpers
 
     def _event(
-        self, kind: EventType, time: float, xy: FloatArray | None, tracks: Sequence[int], table: TrackTable | None,
-        rows: Sequence[int], reported: float, direction: Literal["inbound", "outbound"] | None = None,
-        details: dict[str, Any] | None = None, latlon: tuple[float, float] | None = None,
+        self,
+        kind: EventType,
+        time: float,
+        xy: FloatArray | None,
+        tracks: Sequence[int],
+        table: TrackTable | None,
+        rows: Sequence[int],
+        reported: float,
+        direction: Literal["inbound", "outbound"] | None = None,
+        details: dict[str, Any] | None = None,
+        latlon: tuple[float, float] | None = None,
     ) -> BorderEvent:
         self._count += 1
         lat = lon = km = None
@@ -85,9 +93,19 @@ class BorderEventDetector:
             best = int(np.argmax(prob))
             object_class, class_prob = CLASSES[best], float(prob[best])
         return BorderEvent(
-            event_id=f"E{self._count:06d}", type=kind, time=time, lat=lat, lon=lon,
-            track_ids=tuple(track_id(s) for s in tracks), object_class=object_class, class_prob=class_prob,
-            sector=sector, km=km, direction=direction, details=details or {}, reported_time=reported,
+            event_id=f"E{self._count:06d}",
+            type=kind,
+            time=time,
+            lat=lat,
+            lon=lon,
+            track_ids=tuple(track_id(s) for s in tracks),
+            object_class=object_class,
+            class_prob=class_prob,
+            sector=sector,
+            km=km,
+            direction=direction,
+            details=details or {},
+            reported_time=reported,
         )
 
     # ------------------------------------------------------------ track events
@@ -118,7 +136,13 @@ class BorderEventDetector:
 
     def _crossing(self, table: TrackTable, i: int, t: float, xy: FloatArray, side: int, now: float) -> BorderEvent:
         return self._event(
-            "border_crossing", t, xy, [int(table.serial[i])], table, [i], now,
+            "border_crossing",
+            t,
+            xy,
+            [int(table.serial[i])],
+            table,
+            [i],
+            now,
             direction="inbound" if side > 0 else "outbound",
             details={"speed_mps": round(float(np.hypot(table.x[i, 2], table.x[i, 3])), 2)},
         )
@@ -166,8 +190,15 @@ class BorderEventDetector:
         return events
 
     def _barrier_events(
-        self, table: TrackTable, rows: IntArray, border: IntArray, km: FloatArray, off: FloatArray,
-        xy: FloatArray, t: FloatArray, now: float,
+        self,
+        table: TrackTable,
+        rows: IntArray,
+        border: IntArray,
+        km: FloatArray,
+        off: FloatArray,
+        xy: FloatArray,
+        t: FloatArray,
+        now: float,
     ) -> list[BorderEvent]:
         p = self.params
         events: list[BorderEvent] = []
@@ -189,20 +220,38 @@ class BorderEventDetector:
             frac = prev_rel / (prev_rel - rel[k, b]) if np.isfinite(prev_rel) and prev_rel * rel[k, b] < 0 else 1.0
             prev_xy = table.prev_xy[i] if np.all(np.isfinite(table.prev_xy[i])) else xy[k]
             prev_t = table.prev_t[i] if np.isfinite(table.prev_t[i]) else t[k]
-            events.append(self._event(
-                "barrier_breach", float(prev_t + frac * (t[k] - prev_t)), prev_xy + frac * (xy[k] - prev_xy),
-                [int(table.serial[i])], table, [i], now,
-                direction="inbound" if firm[k, b] > 0 else "outbound",
-                details={"barrier": barrier.id, "barrier_type": barrier.barrier_type},
-            ))
+            events.append(
+                self._event(
+                    "barrier_breach",
+                    float(prev_t + frac * (t[k] - prev_t)),
+                    prev_xy + frac * (xy[k] - prev_xy),
+                    [int(table.serial[i])],
+                    table,
+                    [i],
+                    now,
+                    direction="inbound" if firm[k, b] > 0 else "outbound",
+                    details={"barrier": barrier.id, "barrier_type": barrier.barrier_type},
+                )
+            )
         for k, b in zip(*np.nonzero(approach), strict=True):
             i = int(rows[k])
             barrier = self.barriers[b]
-            events.append(self._event(
-                "barrier_approach", float(t[k]), xy[k], [int(table.serial[i])], table, [i], now,
-                details={"barrier": barrier.id, "barrier_type": barrier.barrier_type,
-                         "distance_m": round(float(-rel[k, b]), 1)},
-            ))
+            events.append(
+                self._event(
+                    "barrier_approach",
+                    float(t[k]),
+                    xy[k],
+                    [int(table.serial[i])],
+                    table,
+                    [i],
+                    now,
+                    details={
+                        "barrier": barrier.id,
+                        "barrier_type": barrier.barrier_type,
+                        "distance_m": round(float(-rel[k, b]), 1),
+                    },
+                )
+            )
         armed = np.where(approach, False, armed)
         armed |= ~in_span | (rel < -2.0 * p.barrier_approach_m)
         table.barrier_armed[rows] = armed
@@ -225,11 +274,22 @@ class BorderEventDetector:
         for k in np.flatnonzero(due).tolist():
             i = int(rows[k])
             table.loiter_fired[i] = True
-            events.append(self._event(
-                "loitering", float(t[k]), table.loiter_xy[i], [int(table.serial[i])], table, [i], now,
-                details={"since": float(table.loiter_t[i]), "radius_m": p.loiter_radius_m,
-                         "duration_s": round(float(t[k] - table.loiter_t[i]), 1)},
-            ))
+            events.append(
+                self._event(
+                    "loitering",
+                    float(t[k]),
+                    table.loiter_xy[i],
+                    [int(table.serial[i])],
+                    table,
+                    [i],
+                    now,
+                    details={
+                        "since": float(table.loiter_t[i]),
+                        "radius_m": p.loiter_radius_m,
+                        "duration_s": round(float(t[k] - table.loiter_t[i]), 1),
+                    },
+                )
+            )
         return events
 
     def convergence(self, table: TrackTable, now: float) -> list[BorderEvent]:
@@ -280,10 +340,18 @@ class BorderEventDetector:
             members = sorted(group)
             centre = xy[members].mean(axis=0)
             serials = [int(table.serial[rows[m]]) for m in members]
-            events.append(self._event(
-                "convergence", now, centre, serials, table, [int(rows[m]) for m in members], now,
-                details={"tracks": len(members), "distance_m": self.params.convergence_m},
-            ))
+            events.append(
+                self._event(
+                    "convergence",
+                    now,
+                    centre,
+                    serials,
+                    table,
+                    [int(rows[m]) for m in members],
+                    now,
+                    details={"tracks": len(members), "distance_m": self.params.convergence_m},
+                )
+            )
         return events
 
     # ------------------------------------------------------------ sensors
@@ -315,14 +383,22 @@ class BorderEventDetector:
         for sensor_id, watch in self.sensors.items():
             if not watch.offline and now - watch.last_heard > limit:
                 watch.offline = True
-                events.append(self._sensor_event(sensor_id, watch.last_heard + limit, now,
-                                                 f"silent for {limit:g} s"))
+                events.append(self._sensor_event(sensor_id, watch.last_heard + limit, now, f"silent for {limit:g} s"))
         return events
 
     def _sensor_event(self, sensor_id: str, time: float, now: float, reason: str) -> BorderEvent:
         pos = self.sensor_pos.get(sensor_id)
-        return self._event("sensor_offline", time, None, [], None, [], now, latlon=pos,
-                           details={"sensor_id": sensor_id, "reason": reason})
+        return self._event(
+            "sensor_offline",
+            time,
+            None,
+            [],
+            None,
+            [],
+            now,
+            latlon=pos,
+            details={"sensor_id": sensor_id, "reason": reason},
+        )
 
 
 def heading_deg(vx: FloatArray, vy: FloatArray) -> FloatArray:

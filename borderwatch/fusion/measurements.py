@@ -73,8 +73,13 @@ class DetectionBatch:
     def take(self, index: IntArray | npt.NDArray[np.bool_]) -> DetectionBatch:
         idx = np.flatnonzero(index) if index.dtype == np.bool_ else index
         return DetectionBatch(
-            self.time[idx], self.z[idx], self.r[idx], self.class_index[idx], self.class_conf[idx],
-            self.velocity[idx], [self.sensor[i] for i in idx.tolist()],
+            self.time[idx],
+            self.z[idx],
+            self.r[idx],
+            self.class_index[idx],
+            self.class_conf[idx],
+            self.velocity[idx],
+            [self.sensor[i] for i in idx.tolist()],
         )
 
 
@@ -122,11 +127,23 @@ def to_batch(
             conv = np.fromiter((s.convergence_rad for s in sites_k), np.float64, idx.size)
             scale = np.fromiter((s.scale for s in sites_k), np.float64, idx.size)
             sr = np.fromiter(
-                (d.sigma_range_m or s.sigma_range_m or params.default_sigma_range_m
-                 for d, s in zip(dets, sites_k, strict=True)), np.float64, idx.size)
-            sb = np.radians(np.fromiter(
-                (d.sigma_bearing_deg or s.sigma_bearing_deg or params.default_sigma_bearing_deg
-                 for d, s in zip(dets, sites_k, strict=True)), np.float64, idx.size))
+                (
+                    d.sigma_range_m or s.sigma_range_m or params.default_sigma_range_m
+                    for d, s in zip(dets, sites_k, strict=True)
+                ),
+                np.float64,
+                idx.size,
+            )
+            sb = np.radians(
+                np.fromiter(
+                    (
+                        d.sigma_bearing_deg or s.sigma_bearing_deg or params.default_sigma_bearing_deg
+                        for d, s in zip(dets, sites_k, strict=True)
+                    ),
+                    np.float64,
+                    idx.size,
+                )
+            )
             theta = brg + conv
             u = np.column_stack([np.sin(theta), np.cos(theta)])  # along the beam
             w = np.column_stack([np.cos(theta), -np.sin(theta)])  # across it
@@ -148,8 +165,11 @@ def to_batch(
     cls = np.fromiter((CLASS_INDEX.get(detections[i].object_class, -1) for i in keep.tolist()), np.int64, keep.size)
     conf = np.fromiter((detections[i].class_conf for i in keep.tolist()), np.float64, keep.size)
     velocity = np.full((keep.size, 2), np.nan)
-    with_speed = [j for j, i in enumerate(keep.tolist())
-                  if detections[i].speed_mps is not None and detections[i].heading_deg is not None]
+    with_speed = [
+        j
+        for j, i in enumerate(keep.tolist())
+        if detections[i].speed_mps is not None and detections[i].heading_deg is not None
+    ]
     if with_speed:
         rows = np.asarray(with_speed)
         speed = np.fromiter((detections[keep[j]].speed_mps or 0.0 for j in with_speed), np.float64, rows.size)

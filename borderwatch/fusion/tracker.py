@@ -104,8 +104,11 @@ class Tracker:
             batch = to_batch(ready, self.frame, self.sites, self.params, out.skipped)
             for sensor_id, t in zip(batch.sensor, batch.time.tolist(), strict=True):
                 self.events.heard(sensor_id, t)
-            edges = np.arange(batch.time[0], batch.time[-1] + self.params.window_s, self.params.window_s) \
-                if batch.size else np.empty(0)
+            edges = (
+                np.arange(batch.time[0], batch.time[-1] + self.params.window_s, self.params.window_s)
+                if batch.size
+                else np.empty(0)
+            )
             cuts = np.searchsorted(batch.time, edges[1:], side="left")
             start = 0
             for stop in [*cuts.tolist(), batch.size]:
@@ -132,8 +135,9 @@ class Tracker:
         for _ in range(p.max_rounds):
             if len(tr) == 0 or remaining.size == 0:
                 break
-            g = gate(tr.x, tr.p, tr.t, self._q(), batch.time[remaining], batch.z[remaining],
-                     batch.r[remaining], p.gate_chi2)
+            g = gate(
+                tr.x, tr.p, tr.t, self._q(), batch.time[remaining], batch.z[remaining], batch.r[remaining], p.gate_chi2
+            )
             if g.track.size == 0:
                 break
             gated_any[remaining[g.detection]] = True
@@ -294,18 +298,30 @@ class Tracker:
         sigma = np.sqrt(np.maximum(tr.p[rows, 0, 0], tr.p[rows, 1, 1]))
         sectors = self.model.sectors
         for k, i in enumerate(rows.tolist()):
-            out.track_states.append(TrackState(
-                track_id=track_id(int(tr.serial[i])), time=float(t[k]), lat=float(lat[k]), lon=float(lon[k]),
-                object_class=CLASSES[int(best[k])], class_prob=float(prob[k, best[k]]),
-                speed_mps=float(speed[k]), heading_deg=float(heading[k]),
-                status=status or STATUS_NAMES[int(tr.status[i])],  # type: ignore[arg-type]
-                sector=sectors[int(loc.sector_index[k])].id, km=float(loc.km[k]), sigma_m=float(sigma[k]),
-            ))
+            out.track_states.append(
+                TrackState(
+                    track_id=track_id(int(tr.serial[i])),
+                    time=float(t[k]),
+                    lat=float(lat[k]),
+                    lon=float(lon[k]),
+                    object_class=CLASSES[int(best[k])],
+                    class_prob=float(prob[k, best[k]]),
+                    speed_mps=float(speed[k]),
+                    heading_deg=float(heading[k]),
+                    status=status or STATUS_NAMES[int(tr.status[i])],  # type: ignore[arg-type]
+                    sector=sectors[int(loc.sector_index[k])].id,
+                    km=float(loc.km[k]),
+                    sigma_m=float(sigma[k]),
+                )
+            )
 
 
 def track_stream(
-    records: Iterable[Record], model: BorderModel, params: TrackerParams | None = None,
-    event_params: EventParams | None = None, chunk: int = 5000,
+    records: Iterable[Record],
+    model: BorderModel,
+    params: TrackerParams | None = None,
+    event_params: EventParams | None = None,
+    chunk: int = 5000,
 ) -> Iterator[FusionOutput]:
     """Track an iterator of interchange records (truth records are ignored), yielding as it goes."""
     tracker = Tracker(model, params, event_params)

@@ -24,9 +24,27 @@ class TrackTable:
     """Rows of live tracks; `n_barriers` sizes the per-barrier event state."""
 
     COLUMNS: tuple[str, ...] = (
-        "serial", "x", "p", "t", "first_t", "last_t", "hits", "status", "logp", "first_z",
-        "side", "prev_off", "prev_xy", "prev_t", "cross_t", "cross_xy",
-        "barrier_side", "barrier_armed", "loiter_xy", "loiter_t", "loiter_fired",
+        "serial",
+        "x",
+        "p",
+        "t",
+        "first_t",
+        "last_t",
+        "hits",
+        "status",
+        "logp",
+        "first_z",
+        "side",
+        "prev_off",
+        "prev_xy",
+        "prev_t",
+        "cross_t",
+        "cross_xy",
+        "barrier_side",
+        "barrier_armed",
+        "loiter_xy",
+        "loiter_t",
+        "loiter_fired",
     )
 
     def __init__(self, n_classes: int, n_barriers: int) -> None:
@@ -67,14 +85,26 @@ class TrackTable:
         nan = np.full(k, np.nan)
         new: dict[str, Any] = {
             "serial": np.arange(self._next_serial, self._next_serial + k, dtype=np.int64),
-            "x": x, "p": p, "t": t, "first_t": t, "last_t": t,
-            "hits": np.ones(k, np.int64), "status": np.zeros(k, np.int8), "logp": logp,
+            "x": x,
+            "p": p,
+            "t": t,
+            "first_t": t,
+            "last_t": t,
+            "hits": np.ones(k, np.int64),
+            "status": np.zeros(k, np.int8),
+            "logp": logp,
             "first_z": x[:, :2].copy(),
-            "side": np.zeros(k, np.int8), "prev_off": nan, "prev_xy": np.full((k, 2), np.nan),
-            "prev_t": nan, "cross_t": nan, "cross_xy": np.full((k, 2), np.nan),
+            "side": np.zeros(k, np.int8),
+            "prev_off": nan,
+            "prev_xy": np.full((k, 2), np.nan),
+            "prev_t": nan,
+            "cross_t": nan,
+            "cross_xy": np.full((k, 2), np.nan),
             "barrier_side": np.zeros((k, self.n_barriers), np.int8),
             "barrier_armed": np.ones((k, self.n_barriers), bool),
-            "loiter_xy": x[:, :2].copy(), "loiter_t": t.copy(), "loiter_fired": np.zeros(k, bool),
+            "loiter_xy": x[:, :2].copy(),
+            "loiter_t": t.copy(),
+            "loiter_fired": np.zeros(k, bool),
         }
         self._next_serial += k
         for name in self.COLUMNS:

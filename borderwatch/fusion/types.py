@@ -17,7 +17,12 @@ EventType = Literal[
     "border_crossing", "barrier_approach", "barrier_breach", "loitering", "convergence", "sensor_offline"
 ]
 EVENT_TYPES: tuple[str, ...] = (
-    "border_crossing", "barrier_approach", "barrier_breach", "loitering", "convergence", "sensor_offline"
+    "border_crossing",
+    "barrier_approach",
+    "barrier_breach",
+    "loitering",
+    "convergence",
+    "sensor_offline",
 )
 
 

@@ -1,0 +1,77 @@
+"""The `borderwatch evaluate` command's body: truth, tracks and events files in; scores out.
+
+May import: rich, borderwatch.sensors.formats, borderwatch.fusion.io, the rest of evaluation.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from borderwatch.evaluation.plots import plot_scores
+from borderwatch.evaluation.scoring import Scores, evaluate
+from borderwatch.fusion.io import read_events, read_tracks
+from borderwatch.sensors.formats import RecordReader, TruthEvent, TruthState
+
+
+def evaluate_files(
+    truth: Path, tracks: Path, events: Path, sensors: int, c: float = 100.0, p: float = 1.0
+) -> tuple[Scores, int]:
+    """Scores of a tracks and events file against a truth file; also how many bad lines were skipped."""
+    reader = RecordReader(truth)
+    records = list(reader)
+    states, bad_tracks = read_tracks(tracks)
+    alerts, bad_events = read_events(events)
+    scores = evaluate(
+        [r for r in records if isinstance(r, TruthState)],
+        [r for r in records if isinstance(r, TruthEvent)],
+        states,
+        alerts,
+        sensors,
+        c=c,
+        p=p,
+    )
+    return scores, len(reader.bad) + len(bad_tracks) + len(bad_events)
+
+
+def write_scores(scores: Scores, json_out: Path, plot_out: Path | None, title: str = "") -> None:
+    json_out.parent.mkdir(parents=True, exist_ok=True)
+    json_out.write_text(json.dumps(scores.to_json(), indent=1), encoding="utf-8")
+    if plot_out is not None:
+        plot_scores(scores, plot_out, title)
+
+
+def _opt(value: float | None, fmt: str) -> str:
+    return "—" if value is None else format(value, fmt)
+
+
+def scores_table(scores: Scores, title: str = "Scores") -> Table:
+    table = Table(title=title, show_header=False)
+    table.add_row("GOSPA mean", f"{scores.gospa_mean:.1f} m  (c={scores.gospa_c:g} m, p={scores.gospa_p:g}, α=2)")
+    table.add_row(
+        "  localisation / missed / false",
+        f"{scores.gospa_localisation_mean:.1f} / {scores.gospa_missed_mean:.1f} / {scores.gospa_false_mean:.1f}",
+    )
+    table.add_row("truths / tracks", f"{scores.truths} / {scores.tracks}")
+    table.add_row("fragmentations / id switches", f"{scores.fragmentations} / {scores.id_switches}")
+    table.add_row(
+        "crossing recall", f"{_opt(scores.crossing_recall, '.3f')}  ({scores.caught_crossings}/{scores.true_crossings})"
+    )
+    table.add_row(
+        "time to alert median / p95",
+        f"{_opt(scores.time_to_alert_median_s, '.0f')} s / {_opt(scores.time_to_alert_p95_s, '.0f')} s",
+    )
+    table.add_row("false crossing events", f"{scores.false_crossing_events} of {scores.crossing_events}")
+    table.add_row(
+        "  per sensor per day",
+        f"{_opt(scores.false_crossings_per_sensor_day, '.3f')}  "
+        f"({scores.sensors} sensors, {scores.duration_days * 24:.2f} h)",
+    )
+    return table
+
+
+def report(scores: Scores, console: Console, title: str = "Scores") -> None:
+    console.print(scores_table(scores, title))
