@@ -1,0 +1,314 @@
+"""The indexed watchlist matcher: narrows a million entries to a handful, then scores name parts.
+
+Lives here: `WatchlistIndex` (built once from a `Watchlist`), `Hit` (a scored match with its
+explanation) and `screen_name()`. Imports NumPy, SciPy, rapidfuzz and the screening modules.
+
+How it works: every name (and alias) becomes its parts' skeleton keys (see `romanise`); every
+pair of parts of a name is one index key, so a query reaches only the entries that share at least
+two name parts with it, in any order and any script. Candidates are ranked by how many pairs they
+share, and only the best few are scored: parts are aligned one-to-one (rapidfuzz similarity of the
+keys, Hungarian assignment), a part present on both sides that does not match is a *conflict* (a
+different father's name is a different person) and costs far more than a part missing on one
+side (a grandfather or tribal name left out). A differing year of birth lowers the score; an equal
+document number raises it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from rapidfuzz.distance import Levenshtein
+
+from borderwatch.crossings.plates import PlateError, normalise_plate
+from borderwatch.crossings.screening.names import NamePart, name_parts, split_roles
+from borderwatch.crossings.screening.watchlist import Watchlist, WatchlistEntry, normalise_doc
+
+PART_MATCH = 0.74  # key similarity at which two parts count as the same name: one edit in four letters
+CONFLICT_WEIGHT = 2.0  # a differing part on both sides
+MISSING_WEIGHT = 0.5  # a part on one side only
+NISBA_WEIGHT = 0.6  # tribal / family / place parts count less than given names
+DEFAULT_THRESHOLD = 0.8
+_COMPANY_WORDS = {
+    "company",
+    "co",
+    "ltd",
+    "llc",
+    "inc",
+    "corp",
+    "group",
+    "for",
+    "and",
+    "the",
+    "general",
+    "trading",
+    "شركة",
+    "مجموعة",
+    "المحدودة",
+    "للتجارة",
+    "العامة",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One watchlist entry matched by a query, with a score in [0, 1] and the reasons."""
+
+    entry: WatchlistEntry
+    matched_name: str
+    score: float
+    explanation: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.entry.id,
+            "name": self.entry.name,
+            "score": round(self.score, 4),
+            "explanation": self.explanation,
+            "kind": self.entry.kind,
+            "matched_name": self.matched_name,
+        }
+
+
+class WatchlistIndex:
+    """Positional pair index over a watchlist; `screen()` answers one query in about a millisecond."""
+
+    def __init__(
+        self, watchlist: Watchlist | Sequence[WatchlistEntry], max_candidates: int = 24, max_posting: int = 50_000
+    ) -> None:
+        self.entries: list[WatchlistEntry] = list(watchlist)
+        self.max_candidates = max_candidates
+        self.max_posting = max_posting
+        self._vocab: dict[str, int] = {}
+        self._names: list[str] = []  # one per indexed name (entries have aliases)
+        self._parts: list[tuple[NamePart, ...]] = []
+        name_entry: list[int] = []
+        pair_keys: list[int] = []
+        pair_names: list[int] = []
+        self._docs: dict[str, list[int]] = {}
+        self._plates: dict[str, list[int]] = {}
+        for e_idx, entry in enumerate(self.entries):
+            for doc in entry.doc_numbers:
+                self._docs.setdefault(doc, []).append(e_idx)
+            for name in entry.names:
+                if entry.kind == "vehicle":
+                    self._plates.setdefault(name, []).append(e_idx)
+                    continue
+                parts = _entity_parts(name, entry.kind)
+                keys = self._index_keys(parts, grow=True)
+                if not keys:
+                    continue
+                n_idx = len(self._names)
+                self._names.append(name)
+                self._parts.append(parts)
+                name_entry.append(e_idx)
+                pair_keys.extend(keys)
+                pair_names.extend([n_idx] * len(keys))
+        keys_arr = np.fromiter(pair_keys, dtype=np.int64, count=len(pair_keys))
+        names_arr = np.fromiter(pair_names, dtype=np.int32, count=len(pair_names))
+        order = np.argsort(keys_arr, kind="stable")
+        self._keys: NDArray[np.int64] = keys_arr[order]
+        self._key_names: NDArray[np.int32] = names_arr[order]
+        self._name_entry: NDArray[np.int32] = np.asarray(name_entry, dtype=np.int32)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def _index_keys(self, parts: Sequence[NamePart], grow: bool) -> list[int]:
+        """Keys of a name: each pair of (given, father, grandfather) with their positions, and the
+        given and father names each with each family part; unknown parts give no key at query time."""
+        core, family = split_roles(tuple(parts))
+        vocab = self._vocab
+
+        def vid(part: NamePart) -> int:
+            key = part.coarse
+            if grow:
+                return vocab.setdefault(key, len(vocab))
+            return vocab.get(key, -1)
+
+        c_ids = [vid(p) for p in core[:3]]
+        f_ids = [vid(p) for p in family]
+        out: list[int] = []
+        for (i, a), (j, b) in itertools.combinations(enumerate(c_ids), 2):
+            if a >= 0 and b >= 0:
+                out.append(((1 + i + j) << 56) | (a << 28) | b)  # roles 1: (0,1), 2: (0,2), 3: (1,2)
+        for i, a in enumerate(c_ids[:2]):
+            for b in f_ids:
+                if a >= 0 and b >= 0:
+                    out.append(((4 + i) << 56) | (a << 28) | b)
+        if not out and len(parts) == 1 and (c_ids + f_ids)[0] >= 0:
+            out.append((6 << 56) | (c_ids + f_ids)[0])
+        return out
+
+    def candidates(self, parts: Sequence[NamePart]) -> list[int]:
+        """Indexed names sharing at least one positional pair with the query, most pairs first."""
+        keys = self._index_keys(parts, grow=False)
+        if not keys:
+            return []
+        qkeys = np.asarray(keys, dtype=np.int64)
+        lo = np.searchsorted(self._keys, qkeys, "left")
+        hi = np.searchsorted(self._keys, qkeys, "right")
+        sizes = hi - lo
+        usable = sizes <= self.max_posting
+        if not usable.any() and sizes.any():
+            usable = sizes == sizes[sizes > 0].min()  # only very common pairs: take the rarest
+        spans = [self._key_names[a:b] for a, b, u in zip(lo, hi, usable, strict=True) if u and b > a]
+        if not spans:
+            return []
+        hits = spans[0] if len(spans) == 1 else np.concatenate(spans)
+        found, counts = np.unique(hits, return_counts=True)
+        if len(found) > self.max_candidates:
+            best = np.argpartition(-counts, self.max_candidates - 1)[: self.max_candidates]
+            found, counts = found[best], counts[best]
+        order = np.argsort(-counts, kind="stable")
+        return [int(i) for i in found[order]]
+
+    def screen(
+        self,
+        name: str,
+        dob: str | None = None,
+        doc_number: str | None = None,
+        threshold: float = DEFAULT_THRESHOLD,
+        kind: str = "person",
+        limit: int = 10,
+    ) -> list[Hit]:
+        """Entries matching the query above `threshold`, best first, one hit per entry."""
+        best: dict[int, Hit] = {}
+        if kind == "vehicle":
+            try:
+                plate = normalise_plate(name).latin
+            except PlateError:
+                plate = name.strip()
+            for e_idx in self._plates.get(plate, []):
+                best[e_idx] = Hit(self.entries[e_idx], plate, 1.0, f"plate {plate} is listed")
+        else:
+            parts = _entity_parts(name, kind)
+            for n_idx in self.candidates(parts):
+                e_idx = int(self._name_entry[n_idx])
+                entry = self.entries[e_idx]
+                score, why = score_parts(parts, self._parts[n_idx])
+                score, dob_why = _dob_factor(score, dob, entry.dob)
+                if dob_why:
+                    why = f"{why}; {dob_why}"
+                if e_idx not in best or score > best[e_idx].score:
+                    best[e_idx] = Hit(entry, self._names[n_idx], score, why)
+        if doc_number:
+            doc = normalise_doc(doc_number)
+            for e_idx in self._docs.get(doc, []):
+                prior = best.get(e_idx)
+                why = f"document number {doc} is listed" + (f"; {prior.explanation}" if prior else "")
+                best[e_idx] = Hit(
+                    self.entries[e_idx],
+                    prior.matched_name if prior else doc,
+                    max(0.99, prior.score if prior else 0.0),
+                    why,
+                )
+        hits = sorted((h for h in best.values() if h.score >= threshold), key=lambda h: -h.score)
+        return hits[:limit]
+
+
+def _entity_parts(name: str, kind: str) -> tuple[NamePart, ...]:
+    parts = name_parts(name)
+    if kind == "company":
+        parts = tuple(p for p in parts if p.latin.lower() not in _COMPANY_WORDS and p.text not in _COMPANY_WORDS)
+    return parts
+
+
+def part_similarity(a: NamePart, b: NamePart) -> float:
+    """1 for the same skeleton, 0.92 for the same coarse skeleton, else edit similarity of the keys."""
+    if a.key == b.key:
+        return 1.0
+    if a.coarse == b.coarse:
+        return 0.92
+    return float(Levenshtein.normalized_similarity(a.key, b.key))
+
+
+def score_parts(query: Sequence[NamePart], listed: Sequence[NamePart]) -> tuple[float, str]:
+    """Score in [0, 1] for two names, and an explanation of which parts met and which differ.
+
+    Given, father's and grandfather's names are compared position by position: a differing part
+    is a conflict (another person), a part written on one side only is missing (left out). Family,
+    tribal and place parts are compared in any order.
+    """
+    if not query or not listed:
+        return 0.0, "no comparable name parts"
+    q_core, q_fam = split_roles(tuple(query))
+    l_core, l_fam = split_roles(tuple(listed))
+    # a family name written without its article closes the name: "Fallah Mohammad Takriti"
+    if len(q_core) >= 3 and any(part_similarity(q_core[-1], f) >= PART_MATCH for f in l_fam):
+        q_core, q_fam = q_core[:-1], (*q_fam, q_core[-1])
+    if len(l_core) >= 3 and any(part_similarity(l_core[-1], f) >= PART_MATCH for f in q_fam):
+        l_core, l_fam = l_core[:-1], (*l_fam, l_core[-1])
+    got = weight = conflict = missing = 0.0
+    agree: list[str] = []
+    differ: list[str] = []
+    for i, (a, b) in enumerate(zip(q_core, l_core, strict=False)):
+        s = part_similarity(a, b)
+        if s >= PART_MATCH:
+            got += s
+            weight += 1.0
+            agree.append(f"{a.text}≈{b.text} ({b.key}, {s:.2f})")
+        else:
+            conflict += 1.0
+            differ.append(f"{_ROLE[min(i, 3)]} {a.text}≠{b.text}")
+    n = min(len(q_core), len(l_core))
+    # a trailing part on one side may be the other side's family name written without its article
+    q_rest, l_rest = list(q_core[n:]), list(l_core[n:])
+    q_fam_left, l_fam_left = list(q_fam), list(l_fam)
+    for rest, other in ((q_rest, l_fam_left), (l_rest, q_fam_left)):
+        for part in list(rest):
+            best = max(other, key=lambda o: part_similarity(part, o), default=None)
+            if best is not None and part_similarity(part, best) >= PART_MATCH:
+                got += NISBA_WEIGHT * part_similarity(part, best)
+                weight += NISBA_WEIGHT
+                agree.append(f"{part.text}≈{best.text} ({best.key})")
+                rest.remove(part)
+                other.remove(best)
+    for a in list(q_fam_left):
+        best = max(l_fam_left, key=lambda o: part_similarity(a, o), default=None)
+        if best is not None and part_similarity(a, best) >= PART_MATCH:
+            s = part_similarity(a, best)
+            got += NISBA_WEIGHT * s
+            weight += NISBA_WEIGHT
+            agree.append(f"{a.text}≈{best.text} ({best.key}, {s:.2f})")
+            q_fam_left.remove(a)
+            l_fam_left.remove(best)
+    n_fam_conflict = min(len(q_fam_left), len(l_fam_left))
+    conflict += NISBA_WEIGHT * n_fam_conflict
+    differ += [f"family {a.text}≠{b.text}" for a, b in zip(q_fam_left, l_fam_left, strict=False)]
+    one_side = q_rest + l_rest + q_fam_left[n_fam_conflict:] + l_fam_left[n_fam_conflict:]
+    missing = sum(NISBA_WEIGHT if p.nisba else 1.0 for p in one_side)
+    if len(agree) < min(2, len(query), len(listed)):
+        return 0.0, "fewer than two name parts agree" + (f"; differing: {', '.join(differ)}" if differ else "")
+    score = got / (weight + CONFLICT_WEIGHT * conflict + MISSING_WEIGHT * missing)
+    why = "parts " + ", ".join(agree)
+    if differ:
+        why += "; differing: " + ", ".join(differ)
+    if one_side:
+        why += "; only on one side: " + ", ".join(p.text for p in one_side)
+    return score, why
+
+
+_ROLE = ("given name", "father's name", "grandfather's name", "name")
+
+
+def _dob_factor(score: float, query: str | None, listed: tuple[str, ...]) -> tuple[float, str]:
+    if not query or not listed:
+        return score, ""
+    if any(query == d or (len(d) < len(query) and query.startswith(d)) for d in listed):
+        return min(1.0, score * 1.05), f"date of birth {query} agrees"
+    if any(query[:4] == d[:4] for d in listed):
+        return score * 0.9, f"year of birth {query[:4]} agrees, day differs"
+    if any(abs(int(query[:4]) - int(d[:4])) <= 1 for d in listed):
+        return score * 0.8, f"year of birth differs by one ({query[:4]} vs {', '.join(listed)})"
+    return score * 0.5, f"date of birth differs ({query} vs {', '.join(listed)})"
+
+
+def screen_name(
+    index: WatchlistIndex, name: str, dob: str | None = None, threshold: float = DEFAULT_THRESHOLD
+) -> list[Hit]:
+    """Service-layer entry point: hits for one person's name, best first."""
+    return index.screen(name, dob=dob, threshold=threshold)
