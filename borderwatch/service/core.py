@@ -14,7 +14,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -84,6 +84,7 @@ class Service:
     ) -> None:
         self.settings = settings
         self.clock = clock
+        self.run = f"{int(clock()) % 36**6:06x}-"[-8:]  # short tag of this run's start time
         self.model = model or load_border_model(settings.border_config)
         self.rules = rules or load_rules(settings.alert_rules)
         self.bus: Bus = bus or MemoryBus()
@@ -247,7 +248,14 @@ class Service:
             return
         records = sorted((r for b in batches for r in b.records), key=lambda r: r.time)
         output = self.tracker.process(records)
-        self.record_fusion(list(output.track_states), list(output.events), min(b.received_at for b in batches))
+        # The tracker numbers tracks from 1 each run; the run tag keeps ids unique across restarts
+        # so a new track never merges into an old track's row or open alert.
+        states = [replace(t, track_id=f"{self.run}{t.track_id}") for t in output.track_states]
+        events = [
+            replace(e, event_id=f"{self.run}{e.event_id}", track_ids=tuple(f"{self.run}{t}" for t in e.track_ids))
+            for e in output.events
+        ]
+        self.record_fusion(states, events, min(b.received_at for b in batches))
 
     def record_fusion(self, states: Sequence[TrackState], events: Sequence[BorderEvent], received_at: float) -> None:
         """Store track states and events, open/update alerts, push the changes on the bus."""

@@ -1,0 +1,89 @@
+"""Alert rules, the lifecycle and the audit chain, on both store backends (no server)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, update
+
+from borderwatch.alerts import EventFacts, LifecycleError, check_transition, load_rules
+from borderwatch.alerts.rules import RuleError, parse_rules
+from borderwatch.fusion.types import BorderEvent
+from borderwatch.service import alerting, audit
+from borderwatch.store.models import AlertRow, AuditRow
+from tests.service.conftest import NIGHT, ServiceFactory
+
+DAY = NIGHT + 12 * 3600  # 12:00 local
+
+
+def facts(type: str, cls: str | None, direction: str | None, time: float = NIGHT, group: int = 1) -> EventFacts:
+    return EventFacts(type=type, time=time, object_class=cls, direction=direction, sector=None, group_size=group)
+
+
+def test_default_rules_prioritise_by_type_class_direction_and_time() -> None:
+    rules = load_rules()
+    assert rules.evaluate(facts("barrier_breach", "vehicle", "inbound"))[0] == "P1"  # type: ignore[index]
+    assert rules.evaluate(facts("barrier_breach", "vehicle", "inbound", time=DAY))[0] == "P2"  # type: ignore[index]
+    assert rules.evaluate(facts("loitering", "animal", None)) is None
+    assert rules.evaluate(facts("border_crossing", "person", "outbound"))[0] == "P3"  # type: ignore[index]
+    # a big group raises one step
+    assert rules.evaluate(facts("border_crossing", "person", "outbound", group=6))[0] == "P2"  # type: ignore[index]
+
+
+def test_rules_file_errors_name_the_rule_and_field() -> None:
+    with pytest.raises(RuleError, match=r"rule 'bad one' .*priority"):
+        parse_rules({"rules": [{"name": "bad one", "priority": "P9"}]})
+    with pytest.raises(RuleError, match="night_start"):
+        parse_rules({"night_start": "25:00", "rules": []})
+
+
+def test_lifecycle_refuses_skips_and_needs_an_outcome() -> None:
+    check_transition(1, "new", "acknowledged")
+    with pytest.raises(LifecycleError, match="cannot move from 'resolved'"):
+        check_transition(1, "resolved", "acknowledged")
+    with pytest.raises(LifecycleError, match="outcome"):
+        check_transition(1, "acknowledged", "resolved", outcome="maybe")
+    with pytest.raises(LifecycleError, match="patrol_id"):
+        check_transition(1, "acknowledged", "dispatched")
+
+
+def event(event_id: str, track: str, type: str = "barrier_breach", cls: str = "vehicle") -> BorderEvent:
+    return BorderEvent(event_id=event_id, type=type, time=NIGHT, lat=35.0, lon=41.0, track_ids=(track,),  # type: ignore[arg-type]
+                       object_class=cls, class_prob=0.9, sector=None, km=10.0, direction="inbound")  # fmt: skip
+
+
+def test_events_dedup_into_one_open_alert_per_track_and_type(make_service: ServiceFactory) -> None:
+    service = make_service(fusion=False)
+    with service.session() as session:
+        changes = alerting.apply_events(
+            session, service.rules,
+            [event("e1", "T1"), event("e2", "T1"), event("e3", "T2"), event("e4", "T1", "loitering", "animal"),
+             event("e1", "T1")], now=100.0,
+        )  # fmt: skip
+    assert [c.created for c in changes] == [True, False, True]
+    with service.read() as session:
+        alerts = session.scalars(select(AlertRow).order_by(AlertRow.id)).all()
+        assert [(a.track_ids, a.updates, a.priority) for a in alerts] == [(["T1"], 2, "P1"), (["T2"], 1, "P1")]
+    service.transition(alerts[0].id, "resolved", "op", outcome="false_alarm")
+    with service.session() as session:  # after resolution a new event opens a new alert
+        assert alerting.apply_events(session, service.rules, [event("e5", "T1")], now=200.0)[0].created
+
+
+def test_audit_verify_names_edited_and_deleted_entries(make_service: ServiceFactory) -> None:
+    service = make_service(fusion=False)
+    for name in ("a", "b", "c", "d"):
+        service.add_user(name, "operator", "password-" + name, "admin")
+    with service.read() as session:
+        checked, problems = audit.verify(session)
+        first = session.scalars(select(AuditRow.seq).where(AuditRow.entity_id == "b")).one()
+    assert problems == [] and checked >= 4
+    with service.sessions.begin() as session:  # someone edits a row behind the service's back
+        session.execute(update(AuditRow).where(AuditRow.seq == first).values(actor="someone-else"))
+    with service.read() as session:
+        _, problems = audit.verify(session)
+    assert [(p.seq, p.problem.split(":")[0]) for p in problems] == [(first, "edited")]
+    with service.sessions.begin() as session:
+        session.execute(update(AuditRow).where(AuditRow.seq == first).values(actor="admin"))
+        session.query(AuditRow).filter(AuditRow.seq == first + 1).delete()
+    with service.read() as session:
+        _, problems = audit.verify(session)
+    assert [(p.seq, p.problem.split(":")[0]) for p in problems] == [(first + 1, "missing (deleted)")]
