@@ -546,6 +546,10 @@ def create_app(service: Service, *, manage_service: bool = True) -> FastAPI:
         """Prometheus metrics."""
         return Response(generate_latest(service.registry), media_type=CONTENT_TYPE_LATEST)
 
+    from borderwatch.api.web_routes import install_web  # the web picture; mounts the app at / last
+
+    install_web(app, service)
+
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             from borderwatch.api.problems import fix_openapi

@@ -6,8 +6,8 @@ import type { OperationalMap } from "./map";
 
 const OUTCOMES = ["interdicted", "false_alarm", "animal", "friendly", "lost", "other"];
 // Who may move alerts; the service enforces it, the client only hides what would be refused.
-const MAY_TRIAGE = new Set(["operator", "supervisor", "admin"]);
-const MAY_RESOLVE = new Set(["operator", "supervisor", "admin"]);
+const MAY_TRIAGE = new Set(["operator", "supervisor"]);
+const MAY_RESOLVE = new Set(["operator", "supervisor"]);
 
 /** Priority rank: P1 first; unknown priorities last. */
 function rank(priority: string): number {

@@ -108,6 +108,12 @@ export type PushMessage =
   | { type: "patrol"; patrol: Patrol }
   | { type: string; [key: string]: unknown };
 
+export interface Page<T> {
+  items: T[];
+  total: number;
+  next_offset: number | null;
+}
+
 export class ApiError extends Error {
   constructor(
     public status: number,
@@ -122,12 +128,11 @@ const TOKEN_KEY = "borderwatch.token";
 export class Client {
   token: string | null = sessionStorage.getItem(TOKEN_KEY);
 
-  private async request<T>(method: string, path: string, body?: unknown, form?: URLSearchParams): Promise<T> {
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = {};
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     let payload: BodyInit | undefined;
-    if (form) payload = form;
-    else if (body !== undefined) {
+    if (body !== undefined) {
       headers["Content-Type"] = "application/json";
       payload = JSON.stringify(body);
     }
@@ -152,8 +157,7 @@ export class Client {
   }
 
   async login(username: string, password: string): Promise<User> {
-    const form = new URLSearchParams({ username, password, grant_type: "password" });
-    const data = await this.request<{ access_token: string }>("POST", "/auth/token", undefined, form);
+    const data = await this.request<{ access_token: string }>("POST", "/auth/token", { username, password });
     this.token = data.access_token;
     sessionStorage.setItem(TOKEN_KEY, this.token);
     return this.me();
@@ -165,15 +169,20 @@ export class Client {
   }
 
   me(): Promise<User> {
-    return this.request("GET", "/auth/me");
+    return this.request("GET", "/me");
   }
 
   basemap(): Promise<Basemap> {
     return this.request("GET", "/web/basemap");
   }
 
-  alerts(includeResolved = false): Promise<Alert[]> {
-    return this.request("GET", includeResolved ? "/alerts?state=all" : "/alerts");
+  async alerts(includeResolved = false): Promise<Alert[]> {
+    const open = "state=new&state=acknowledged&state=dispatched";
+    return (await this.request<Page<Alert>>("GET", `/alerts?limit=1000${includeResolved ? "" : "&" + open}`)).items;
+  }
+
+  suggestedPatrols(id: number): Promise<Array<Patrol & { distance_m: number }>> {
+    return this.request("GET", `/alerts/${id}/suggested-patrols?limit=5`);
   }
 
   acknowledge(id: number): Promise<Alert> {
@@ -188,28 +197,29 @@ export class Client {
     return this.request("POST", `/alerts/${id}/resolve`, { outcome, note: note || null });
   }
 
-  tracks(): Promise<Track[]> {
-    return this.request("GET", "/tracks");
+  /** Live tracks at their latest state (the picture on sign-in, before the push takes over). */
+  async tracks(): Promise<Track[]> {
+    return (await this.request<Page<Track>>("GET", "/tracks?limit=1000&status=tentative&status=confirmed&status=coasting")).items;
   }
 
-  trackHistory(id: string): Promise<TrackPoint[]> {
-    return this.request("GET", `/tracks/${encodeURIComponent(id)}/history`);
+  async trackHistory(id: string): Promise<TrackPoint[]> {
+    return (await this.request<{ history: TrackPoint[] }>("GET", `/tracks/${encodeURIComponent(id)}`)).history;
   }
 
-  patrols(): Promise<Patrol[]> {
-    return this.request("GET", "/patrols");
+  async patrols(): Promise<Patrol[]> {
+    return (await this.request<Page<Patrol>>("GET", "/patrols?limit=1000")).items;
   }
 
   sensorHealth(): Promise<SensorHealth[]> {
-    return this.request("GET", "/sensors/health");
+    return this.request("GET", "/sensors");
   }
 
-  audit(limit = 200): Promise<AuditEntry[]> {
-    return this.request("GET", `/audit?limit=${limit}`);
+  async audit(limit = 200): Promise<AuditEntry[]> {
+    return (await this.request<Page<AuditEntry>>("GET", `/audit?limit=${limit}`)).items;
   }
 
-  users(): Promise<User[]> {
-    return this.request("GET", "/users");
+  async users(): Promise<User[]> {
+    return (await this.request<Page<User>>("GET", "/users?limit=1000")).items;
   }
 
   createUser(username: string, password: string, role: string): Promise<User> {
@@ -223,6 +233,6 @@ export class Client {
   /** The push channel; the token goes in the query because browsers cannot set WebSocket headers. */
   socket(): WebSocket {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    return new WebSocket(`${scheme}://${location.host}${API}/ws?token=${encodeURIComponent(this.token ?? "")}`);
+    return new WebSocket(`${scheme}://${location.host}${API}/web/live?token=${encodeURIComponent(this.token ?? "")}`);
   }
 }

@@ -1,0 +1,193 @@
+"""Routes for the web operational picture: the basemap, replay from the store, and a compact live push.
+
+`install_web(app, service)` adds them under /api/v1/web and mounts the built single-page app at `/`.
+The live push batches track updates into one column frame per interval (5,000 tracks at 1 Hz stay
+well under 1 MB/s) and forwards alerts, sensor health and patrols as they come, as `/api/v1/stream`
+does. May import borderwatch.api.app (auth), borderwatch.service, borderwatch.store and borderwatch.web.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, FastAPI, Query, WebSocket, WebSocketDisconnect
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from sqlalchemy import func, or_, select
+
+from borderwatch.api import schemas as s
+from borderwatch.api.app import Principal, allowed, principal
+from borderwatch.service import Service, auth
+from borderwatch.store.models import AlertRow, TrackPointRow, TrackRow
+from borderwatch.web import mount_web
+from borderwatch.web.basemap import basemap_document
+
+CLASSES = ("person", "vehicle", "animal", "unknown")
+STATUSES = ("tentative", "confirmed", "coasting", "deleted")
+LIVE_INTERVAL_S = 1.0  # one track frame a second: what an operator's eye and the 1 Hz target need
+REPLAY_MAX_POINTS = 200_000  # beyond this the window is thinned evenly, so a browser can hold it
+LIVE_TOPICS = ("alert", "sensor_health", "patrol")
+
+
+def track_frame(tracks: list[dict[str, Any]], now: float) -> dict[str, Any]:
+    """Latest track states as one compact frame: column arrays with class and status as indices.
+
+    Deleted tracks go in `removed`; positions keep 5 decimals (about 1 m), speed 0.1 m/s, heading 1°.
+    """
+    live = [t for t in tracks if t.get("status") != "deleted"]
+    removed = [str(t["track_id"]) for t in tracks if t.get("status") == "deleted"]
+
+    def index(values: tuple[str, ...], value: Any) -> int:
+        return values.index(value) if value in values else len(values) - 1
+
+    return {
+        "topic": "tracks",
+        "data": {
+            "time": now,
+            "classes": CLASSES,
+            "statuses": STATUSES,
+            "columns": {
+                "id": [str(t["track_id"]) for t in live],
+                "lat": [round(float(t["lat"]), 5) for t in live],
+                "lon": [round(float(t["lon"]), 5) for t in live],
+                "c": [index(CLASSES, t.get("class", t.get("object_class"))) for t in live],
+                "s": [index(STATUSES, t.get("status")) for t in live],
+                "v": [round(float(t.get("speed_mps") or 0.0), 1) for t in live],
+                "h": [round(float(t.get("heading_deg") or 0.0)) for t in live],
+            },
+            "removed": removed,
+        },
+    }
+
+
+def web_router(service: Service) -> APIRouter:
+    router = APIRouter(prefix="/api/v1/web", tags=["web"])
+    basemap_bytes: list[bytes] = []  # built once per service: the model does not change while it runs
+
+    @router.get("/basemap", response_model=dict[str, Any])
+    def basemap(_: Annotated[Principal, Depends(principal)]) -> Any:
+        """The map's GeoJSON layers (countries, border, sectors, km markers, barriers, sensors and
+        their coverage, crossings, checkpoints, patrol bases), the bounds and the model's name."""
+        if not basemap_bytes:
+            basemap_bytes.append(orjson.dumps(basemap_document(service.model), default=float))  # NumPy scalars
+        return Response(basemap_bytes[0], media_type="application/json")
+
+    @router.get("/replay", response_model=dict[str, Any])
+    def replay(
+        _: Annotated[Principal, Depends(allowed("tracks.read"))],
+        hours: Annotated[float, Query(gt=0, le=168, description="Window before the newest stored track point")] = 6,
+    ) -> Any:
+        """Stored track points and alerts over the last `hours` of track time, for the replay slider."""
+        with service.read() as session:
+            end = session.scalar(select(func.max(TrackPointRow.time)))
+            if end is None:
+                now = service.clock()
+                return {"start": now - hours * 3600, "end": now, "tracks": [], "alerts": []}
+            start = float(end) - hours * 3600.0
+            total = int(session.scalar(select(func.count()).where(TrackPointRow.time >= start)) or 0)
+            stride = max(1, -(-total // REPLAY_MAX_POINTS))
+            rows = session.execute(
+                select(
+                    TrackPointRow.id, TrackPointRow.track_id, TrackPointRow.time, TrackPointRow.lat,
+                    TrackPointRow.lon, TrackPointRow.speed_mps, TrackPointRow.heading_deg,
+                    TrackPointRow.status, TrackRow.object_class,
+                )
+                .outerjoin(TrackRow, TrackRow.track_id == TrackPointRow.track_id)
+                .where(TrackPointRow.time >= start)
+                .order_by(TrackPointRow.time)
+            ).all()  # fmt: skip
+            points = [
+                {"track_id": r.track_id, "time": r.time, "lat": round(r.lat, 5), "lon": round(r.lon, 5),
+                 "speed_mps": round(r.speed_mps, 1), "heading_deg": round(r.heading_deg), "status": r.status,
+                 "object_class": r.object_class or "unknown"}
+                for i, r in enumerate(rows) if i % stride == 0
+            ]  # fmt: skip
+            alerts = session.scalars(
+                select(AlertRow)
+                .where(
+                    AlertRow.first_time <= float(end), or_(AlertRow.last_time >= start, AlertRow.state != "resolved")
+                )
+                .order_by(AlertRow.first_time)
+            ).all()
+            return {
+                "start": start,
+                "end": float(end),
+                "tracks": points,
+                "alerts": [s.Alert.model_validate(a).model_dump() for a in alerts],
+            }
+
+    return router
+
+
+def install_web(app: FastAPI, service: Service) -> None:
+    """Add the web routes and the live push to `app`, then mount the built app at `/` (if built)."""
+    app.include_router(web_router(service))
+
+    @app.websocket("/api/v1/web/live")
+    async def live(websocket: WebSocket, token: str | None = None) -> None:
+        """The web picture's push: a `tracks` column frame each second, and `alert`, `sensor_health` and
+        `patrol` messages as {"topic", "data"} when they happen."""
+        bearer = token or (websocket.headers.get("authorization") or "")[7:]
+        user = None
+        if bearer:
+            with service.read() as session:
+                user = auth.user_for_token(session, bearer, service.clock())
+        if user is None:
+            await websocket.close(code=4401, reason="a valid token is required (?token=...)")
+            return
+        await websocket.accept()
+        loop = asyncio.get_running_loop()
+        outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=10_000)
+        latest: dict[str, dict[str, Any]] = {}
+        lock = threading.Lock()
+
+        def on_track(message: Any) -> None:  # publishing thread: only remember the newest state
+            with lock:
+                latest[str(message["track_id"])] = message
+
+        def deliver(topic: str) -> Callable[[Any], None]:
+            def put(message: Any) -> None:
+                def enqueue() -> None:
+                    if outbox.full():  # a slow client loses the oldest messages, never stalls ingest
+                        outbox.get_nowait()
+                    outbox.put_nowait({"topic": topic, "data": message})
+
+                loop.call_soon_threadsafe(enqueue)
+
+            return put
+
+        unsubscribe = [service.bus.subscribe("track", on_track)]
+        unsubscribe += [service.bus.subscribe(topic, deliver(topic)) for topic in LIVE_TOPICS]
+
+        async def send_frames() -> None:
+            while True:
+                await asyncio.sleep(LIVE_INTERVAL_S)
+                with lock:
+                    batch = list(latest.values())
+                    latest.clear()
+                if batch:
+                    frame = await run_in_threadpool(track_frame, batch, service.clock())
+                    await websocket.send_text(orjson.dumps(frame).decode())
+
+        async def send_messages() -> None:
+            while True:
+                message = await outbox.get()
+                await websocket.send_text(orjson.dumps(message).decode())
+
+        tasks = [asyncio.ensure_future(send_frames()), asyncio.ensure_future(send_messages())]
+        try:
+            while True:
+                await websocket.receive_text()  # the client says nothing; this notices the close
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            for task in tasks:
+                task.cancel()
+            for stop in unsubscribe:
+                stop()
+
+    mount_web(app)
