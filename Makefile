@@ -7,9 +7,9 @@ INSTALLED := $(VENV)/.installed
 OUT ?= out
 
 # Debian packages the tests use (peers and real engines); installed when missing.
-DEBIAN_TEST_PACKAGES :=
+DEBIAN_TEST_PACKAGES := chromium
 
-.PHONY: demo test bench lint data clean system-packages
+.PHONY: demo test bench lint data clean system-packages web
 
 system-packages:
 	@if [ -n "$(strip $(DEBIAN_TEST_PACKAGES))" ]; then tools/ensure-debian-packages.sh $(DEBIAN_TEST_PACKAGES); fi
@@ -19,18 +19,27 @@ $(INSTALLED): pyproject.toml constraints.txt
 	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
 	touch $@
 
+## web: the operational picture (web/, Vite + TypeScript) built into borderwatch/web/static/ when its sources changed
+WEB_BUILT := borderwatch/web/static/index.html
+WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/package.json web/package-lock.json web/vite.config.ts web/tsconfig.json
+# (npm ci trips over rollup's per-platform optional packages with this npm; install keeps the lock file)
+web: $(WEB_BUILT)
+$(WEB_BUILT): $(WEB_SOURCES)
+	cd web && npm install --no-save --no-audit --no-fund --loglevel=error && npm run build --silent
+	touch $@
+
 ## demo: the main job on the embedded default (prints the border model, writes $(OUT)/border.png)
-demo: $(INSTALLED)
+demo: $(INSTALLED) web
 	$(VENV)/bin/borderwatch demo --out $(OUT)
 
 ## test: the whole test suite; pytest's "no tests collected" (exit 5) is a failure here
-test: $(INSTALLED) system-packages
+test: $(INSTALLED) system-packages web
 	@set +e; $(PY) -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests — failing" >&2; exit 1; fi; \
 	exit $$rc
 
 ## bench: benchmarks, printed as tables with ratios against their peers
-bench: $(INSTALLED)
+bench: $(INSTALLED) system-packages web
 	$(PY) -m benchmarks
 
 ## lint: ruff and mypy (strict on borderwatch/)
