@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from borderwatch.coverage.cli import coverage_app
 from borderwatch.geo import ConfigError, load_border_model
 from borderwatch.geo.model import BorderModel
 
@@ -23,6 +24,7 @@ app = typer.Typer(
 )
 border_app = typer.Typer(help="The border model: lines, km markers, sectors and features.", no_args_is_help=True)
 app.add_typer(border_app, name="border")
+app.add_typer(coverage_app, name="coverage")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -128,6 +130,12 @@ def border_map(
 
     model = load_model_or_exit(config)
     console.print(f"wrote {BorderMap(model).save(out)}")
+
+
+from borderwatch.crossings.cli import crossings_app, screen  # noqa: E402
+
+app.add_typer(crossings_app, name="crossings")
+app.command("screen")(screen)
 
 
 @app.command("demo")

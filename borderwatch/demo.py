@@ -29,6 +29,20 @@ def border_step(out: Path, console: Console) -> None:
 DEMO_STEPS: list[Callable[[Path, Console], None]] = [border_step]
 
 
+def crossings_step(out: Path, console: Console) -> None:
+    """Load a synthetic month of transits and print the revenue-integrity findings."""
+    from borderwatch.crossings.cli import findings_table
+    from borderwatch.crossings.service import leaks_report, synthetic_month
+
+    month = synthetic_month(200_000, 30)
+    console.print(f"{month.table.num_rows:,} transits through {len(set(month.table.column('crossing').to_pylist()))}"
+                  f" crossings; injected: {', '.join(f'{l.kind} at {l.crossing}' for l in month.leaks)}")
+    console.print(findings_table(leaks_report(month.table, out / "crossings_revenue.csv")))
+
+
+DEMO_STEPS.append(crossings_step)
+
+
 def run_demo(out: Path, console: Console) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for step in DEMO_STEPS:
