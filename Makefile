@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 OUT ?= out
 
 # Debian packages the tests use (peers and real engines); installed when missing.
-DEBIAN_TEST_PACKAGES := chromium
+DEBIAN_TEST_PACKAGES := gdal-bin chromium
 
 .PHONY: demo test bench lint data clean system-packages web
 

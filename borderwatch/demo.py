@@ -29,6 +29,16 @@ def border_step(out: Path, console: Console) -> None:
 DEMO_STEPS: list[Callable[[Path, Console], None]] = [border_step]
 
 
+def coverage_step(out: Path, console: Console) -> None:
+    """Coverage planner: what the Iraq–Syria sensors see for a person at night, the gaps, ten new towers."""
+    from borderwatch.coverage.cli import run_coverage_demo
+
+    run_coverage_demo(out, console)
+
+
+DEMO_STEPS.append(coverage_step)
+
+
 def crossings_step(out: Path, console: Console) -> None:
     """Load a synthetic month of transits and print the revenue-integrity findings."""
     from borderwatch.crossings.cli import findings_table

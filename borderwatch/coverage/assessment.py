@@ -8,7 +8,7 @@ must pass. May import borderwatch.geo, NumPy, shapely and rasterio (rasterize on
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,7 +19,8 @@ from rasterio.features import rasterize
 
 from borderwatch.coverage.dem import DemError
 from borderwatch.coverage.observers import TARGET_HEIGHT_M, Observer, TargetClass, observers_for
-from borderwatch.coverage.sight import SightModel, TargetPoints
+from borderwatch.coverage.sight import SightModel
+from borderwatch.geo.config import SensorFeature
 from borderwatch.geo.model import BorderModel
 
 FloatArray = npt.NDArray[np.float64]
@@ -105,12 +106,17 @@ class CoverageResult:
         for sector in self.model.sectors:
             line = self.lines[sector.border]
             mask = (line.km >= sector.start_km) & (line.km < sector.end_km)
-            rows.append(SectorCoverage(
-                sector.id, sector.name, sector.border, sector.length_km,
-                min(line.seen_km(1, mask), sector.length_km),  # bins straddling the sector's ends
-                min(line.seen_km(2, mask), sector.length_km),
-                min(float((line.unknown & mask).sum() * line.step_km), sector.length_km),
-            ))
+            rows.append(
+                SectorCoverage(
+                    sector.id,
+                    sector.name,
+                    sector.border,
+                    sector.length_km,
+                    min(line.seen_km(1, mask), sector.length_km),  # bins straddling the sector's ends
+                    min(line.seen_km(2, mask), sector.length_km),
+                    min(float((line.unknown & mask).sum() * line.step_km), sector.length_km),
+                )
+            )
         return rows
 
     def gaps(self, min_sensors: int = 1, min_length_km: float = 0.0) -> list[Gap]:
@@ -125,7 +131,8 @@ class CoverageResult:
                 if end_km - start_km < min_length_km:
                     continue
                 sectors = tuple(
-                    s.id for s in self.model.sectors
+                    s.id
+                    for s in self.model.sectors
                     if s.border == border and s.start_km < end_km and s.end_km > start_km
                 )
                 found.append(Gap(border, start_km, end_km, sectors, min_sensors))
@@ -164,7 +171,9 @@ def strip_grid(model: BorderModel, width_m: float, cell_m: float) -> tuple[BoolA
 
 def _uncovered_ranges(km: FloatArray, bad: BoolArray, step_km: float) -> str:
     edges = np.flatnonzero(np.diff(np.r_[0, bad.astype(np.int8), 0]))
-    spans = [f"{km[a] - step_km / 2:.1f}-{km[b - 1] + step_km / 2:.1f}" for a, b in zip(edges[::2], edges[1::2], strict=True)]
+    spans = [
+        f"{km[a] - step_km / 2:.1f}-{km[b - 1] + step_km / 2:.1f}" for a, b in zip(edges[::2], edges[1::2], strict=True)
+    ]
     return ", ".join(spans[:6]) + (f" and {len(spans) - 6} more" if len(spans) > 6 else "")
 
 
@@ -177,16 +186,18 @@ def assess_coverage(
     raster_cell_m: float | None = 100.0,
     extra_observers: list[Observer] | None = None,
     progress: Progress | None = None,
+    sensors: Sequence[SensorFeature] | None = None,
 ) -> CoverageResult:
     """Count, for every km sample and strip cell, the sensors that see a `target_class` there.
 
+    `sensors` replaces the model's own layout (an empty list: a bare border, for planning from scratch).
     Raises DemError when the DEM misses part of a border line (naming the km ranges) or a sensor;
     DEM holes on the line are reported as unknown km, never as seen or unseen.
     """
     if strip_width_m <= 0 or step_m <= 0:
         raise ValueError(f"strip_width_m ({strip_width_m}) and step_m ({step_m}) must be positive")
     target_height = TARGET_HEIGHT_M[target_class]
-    observers = observers_for(model.sensors, target_class) + list(extra_observers or [])
+    observers = observers_for(model.sensors if sensors is None else sensors, target_class) + list(extra_observers or [])
     samples = line_samples(model, step_m)
     lat_parts = [s[1] for s in samples.values()]
     lon_parts = [s[2] for s in samples.values()]
@@ -195,7 +206,8 @@ def assess_coverage(
     if raster_cell_m:
         strip_inside, strip_transform = strip_grid(model, strip_width_m, raster_cell_m)
         rows, cols = np.nonzero(strip_inside)
-        lon_c, lat_c = strip_transform * (cols + 0.5, rows + 0.5)
+        lon_c = strip_transform.c + (cols + 0.5) * strip_transform.a
+        lat_c = strip_transform.f + (rows + 0.5) * strip_transform.e
         lat_parts.append(np.asarray(lat_c, dtype=np.float64))
         lon_parts.append(np.asarray(lon_c, dtype=np.float64))
     points = sight.prepare(np.concatenate(lat_parts), np.concatenate(lon_parts))
@@ -205,9 +217,10 @@ def assess_coverage(
     for border, (km, _, _) in samples.items():
         sl = slice(offset, offset + km.size)
         if _is_dem(sight) and outside[sl].any():
+            missing = _uncovered_ranges(km, outside[sl], step_m / 1000)
             raise DemError(
-                f"{sight.description} does not cover border {border!r} at km {_uncovered_ranges(km, outside[sl], step_m / 1000)}"
-                "; supply a DEM that covers the whole line (or check its CRS)"
+                f"{sight.description} does not cover border {border!r} at km {missing}; "
+                "supply a DEM that covers the whole line (or check its CRS)"
             )
         offset += km.size
     count = np.zeros(len(points), dtype=np.uint16)

@@ -94,7 +94,12 @@ class Dem:
 
     def inside(self, row: FloatArray, col: FloatArray) -> BoolArray:
         return np.asarray(
-            (row >= 0) & (col >= 0) & (row < self.shape[0]) & (col < self.shape[1]) & np.isfinite(row) & np.isfinite(col)
+            (row >= 0)
+            & (col >= 0)
+            & (row < self.shape[0])
+            & (col < self.shape[1])
+            & np.isfinite(row)
+            & np.isfinite(col)
         )
 
     def cell_centre_xy(self, row: int, col: int) -> tuple[float, float]:
@@ -114,10 +119,18 @@ class Dem:
 
     def bounds_lonlat(self) -> tuple[float, float, float, float]:
         """(min_lon, min_lat, max_lon, max_lat) of the grid, densified edges."""
-        rows = np.r_[np.zeros(40), np.linspace(0, self.shape[0], 40), np.full(40, self.shape[0]),
-                     np.linspace(self.shape[0], 0, 40)]
-        cols = np.r_[np.linspace(0, self.shape[1], 40), np.full(40, self.shape[1]), np.linspace(self.shape[1], 0, 40),
-                     np.zeros(40)]
+        rows = np.r_[
+            np.zeros(40),
+            np.linspace(0, self.shape[0], 40),
+            np.full(40, self.shape[0]),
+            np.linspace(self.shape[0], 0, 40),
+        ]
+        cols = np.r_[
+            np.linspace(0, self.shape[1], 40),
+            np.full(40, self.shape[1]),
+            np.linspace(self.shape[1], 0, 40),
+            np.zeros(40),
+        ]
         x, y = self.transform * (cols, rows)
         lon, lat = self._to_lonlat.transform(np.asarray(x), np.asarray(y))
         return float(np.nanmin(lon)), float(np.nanmin(lat)), float(np.nanmax(lon)), float(np.nanmax(lat))

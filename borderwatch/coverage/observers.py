@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from borderwatch.geo.config import SensorFeature
 from borderwatch.coverage.viewshed import OPTICAL_REFRACTION, RADAR_REFRACTION
+from borderwatch.geo.config import SensorFeature
 
 TargetClass = Literal["person", "vehicle", "animal"]
 TARGET_CLASSES: tuple[TargetClass, ...] = get_args(TargetClass)
@@ -44,7 +44,7 @@ class Observer:
 def check_target_class(target_class: str) -> TargetClass:
     if target_class not in TARGET_CLASSES:
         raise ValueError(f"target class {target_class!r}: expected one of {', '.join(TARGET_CLASSES)}")
-    return target_class  # type: ignore[return-value]
+    return target_class
 
 
 def observer_for(sensor: SensorFeature, target_class: TargetClass) -> Observer:
@@ -52,8 +52,17 @@ def observer_for(sensor: SensorFeature, target_class: TargetClass) -> Observer:
     props = sensor.properties
     lat, lon = sensor.geometry.lat, sensor.geometry.lon
     if props.sensor_type == "tower":
-        return Observer(props.id, "tower", lat, lon, props.height_m, getattr(props.ranges_m, target_class),
-                        OPTICAL_REFRACTION, props.fov_deg, props.pan_center_deg)
+        return Observer(
+            props.id,
+            "tower",
+            lat,
+            lon,
+            props.height_m,
+            getattr(props.ranges_m, target_class),
+            OPTICAL_REFRACTION,
+            props.fov_deg,
+            props.pan_center_deg,
+        )
     if props.sensor_type == "aerostat":
         # Radar sees every class that moves faster than its minimum speed; the range is the radar's.
         return Observer(props.id, "aerostat", lat, lon, props.altitude_m, props.radar_range_m, RADAR_REFRACTION)

@@ -63,7 +63,9 @@ def _disc(observer: Observer, points: TargetPoints) -> tuple[BoolArray, FloatArr
     # A cheap box first: geodesic distances to a million strip cells per observer would dominate.
     reach_lat = observer.range_m / 110_000.0 + 1e-4
     reach_lon = reach_lat / max(np.cos(np.radians(abs(observer.lat) + reach_lat)), 1e-6)
-    near = np.flatnonzero((np.abs(points.lat - observer.lat) <= reach_lat) & (np.abs(points.lon - observer.lon) <= reach_lon))
+    near = np.flatnonzero(
+        (np.abs(points.lat - observer.lat) <= reach_lat) & (np.abs(points.lon - observer.lon) <= reach_lon)
+    )
     dist = np.full(len(points), np.inf)
     dist[near] = distance_m(observer.lat, observer.lon, points.lat[near], points.lon[near])
     inside = dist <= observer.range_m
@@ -88,7 +90,9 @@ class SmoothEarthSight:
         if not observer.line_of_sight:
             return inside
         effective_radius = EARTH_RADIUS_M / curvature_coefficient(observer.refraction_k)
-        horizon = np.sqrt(2.0 * effective_radius * observer.height_m) + np.sqrt(2.0 * effective_radius * target_height_m)
+        horizon = np.sqrt(2.0 * effective_radius * observer.height_m) + np.sqrt(
+            2.0 * effective_radius * target_height_m
+        )
         return np.asarray(inside & (dist <= horizon))
 
     def unknown(self, points: TargetPoints) -> BoolArray:
@@ -100,7 +104,11 @@ class DemSight:
 
     def __init__(self, dem: Dem) -> None:
         self.dem = dem
-        self.description = f"DEM {dem.path.name} ({dem.shape[1]}x{dem.shape[0]} cells, {dem.crs.name})"
+        crs_name = dem.crs.name if dem.crs.name != "unknown" else "custom CRS"
+        dx, dy = dem.cell_size_m(dem.shape[0] // 2, dem.shape[1] // 2)
+        self.description = (
+            f"DEM {dem.path.name} ({dem.shape[1]}x{dem.shape[0]} cells of {dx:.0f}x{dy:.0f} m, {crs_name})"
+        )
 
     def prepare(self, lat: FloatArray, lon: FloatArray) -> TargetPoints:
         row_f, col_f = self.dem.rowcol(lat, lon)
@@ -127,10 +135,17 @@ class DemSight:
             raise DemError(f"sensor {observer.id!r}: its DEM cell ({row}, {col}) is nodata; the eye height is unknown")
         dx, dy = self.dem.cell_size_m(row, col)
         params = SightParams(
-            row=row - window.row_off, col=col - window.col_off, observer_height_m=observer.height_m,
-            target_height_m=target_height_m, radius_m=observer.range_m, cell_dx_m=dx, cell_dy_m=dy,
-            curvature_coeff=curvature_coefficient(observer.refraction_k), earth_radius_m=self.dem.semi_major_m,
-            fov_deg=observer.fov_deg, pan_center_deg=observer.pan_center_deg,
+            row=row - window.row_off,
+            col=col - window.col_off,
+            observer_height_m=observer.height_m,
+            target_height_m=target_height_m,
+            radius_m=observer.range_m,
+            cell_dx_m=dx,
+            cell_dy_m=dy,
+            curvature_coeff=curvature_coefficient(observer.refraction_k),
+            earth_radius_m=self.dem.semi_major_m,
+            fov_deg=observer.fov_deg,
+            pan_center_deg=observer.pan_center_deg,
         )
         seen = viewshed(window.elevation, params)
         seen[window.holes & (seen != OUT_OF_RANGE)] = OUT_OF_RANGE

@@ -2,8 +2,9 @@
 
 Lives here: a deterministic elevation function of (lat, lon) — desert plateau sloping to the
 Euphrates, incised wadis, a Sinjar-like ridge rising to about 1,460 m — and a writer that
-samples it onto a GeoTIFF grid in any projected CRS. May import NumPy, pyproj, shapely, rasterio.
-May import borderwatch.geo. It is not real terrain: real SRTM or Copernicus GeoTIFFs are read unchanged by `dem.py`.
+samples it onto a GeoTIFF grid in any projected CRS. May import NumPy, pyproj, shapely, rasterio,
+borderwatch.geo and coverage.observers. Not real terrain: real SRTM or Copernicus GeoTIFFs are
+read unchanged by `dem.py`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pyproj import CRS, Transformer
 from rasterio.transform import from_origin
 from rasterio.windows import Window
 
+from borderwatch.coverage.observers import TARGET_CLASSES, observer_for
 from borderwatch.geo.model import BorderModel
 
 FloatArray = npt.NDArray[np.float64]
@@ -141,10 +143,12 @@ def write_terrain_geotiff(
     target = CRS.from_user_input(crs)
     forward = Transformer.from_crs("EPSG:4326", target, always_xy=True)
     inverse = Transformer.from_crs(target, "EPSG:4326", always_xy=True)
-    edge_lon = np.r_[np.linspace(min_lon, max_lon, 50), np.full(50, max_lon), np.linspace(max_lon, min_lon, 50),
-                     np.full(50, min_lon)]
-    edge_lat = np.r_[np.full(50, min_lat), np.linspace(min_lat, max_lat, 50), np.full(50, max_lat),
-                     np.linspace(max_lat, min_lat, 50)]
+    edge_lon = np.r_[
+        np.linspace(min_lon, max_lon, 50), np.full(50, max_lon), np.linspace(max_lon, min_lon, 50), np.full(50, min_lon)
+    ]
+    edge_lat = np.r_[
+        np.full(50, min_lat), np.linspace(min_lat, max_lat, 50), np.full(50, max_lat), np.linspace(max_lat, min_lat, 50)
+    ]
     ex, ey = forward.transform(edge_lon, edge_lat)
     x0, y1 = float(np.floor(np.min(ex) / cell_m) * cell_m), float(np.ceil(np.max(ey) / cell_m) * cell_m)
     width = int(np.ceil((np.max(ex) - x0) / cell_m))
@@ -153,9 +157,20 @@ def write_terrain_geotiff(
     target_path = Path(path)
     target_path.parent.mkdir(parents=True, exist_ok=True)
     profile = {
-        "driver": "GTiff", "width": width, "height": height, "count": 1, "dtype": "int16", "crs": target,
-        "transform": transform, "nodata": nodata, "tiled": True, "blockxsize": BLOCK, "blockysize": BLOCK,
-        "compress": "deflate", "predictor": 2, "sparse_ok": True,
+        "driver": "GTiff",
+        "width": width,
+        "height": height,
+        "count": 1,
+        "dtype": "int16",
+        "crs": target,
+        "transform": transform,
+        "nodata": nodata,
+        "tiled": True,
+        "blockxsize": BLOCK,
+        "blockysize": BLOCK,
+        "compress": "deflate",
+        "predictor": 2,
+        "sparse_ok": True,
     }
     prepared = None
     if region is not None:
@@ -180,7 +195,10 @@ def write_terrain_geotiff(
 
 
 def write_border_terrain(
-    model: BorderModel, path: str | Path, cell_m: float = 30.0, strip_width_m: float = 20_000.0,
+    model: BorderModel,
+    path: str | Path,
+    cell_m: float = 30.0,
+    strip_width_m: float = 20_000.0,
     terrain: GeneratedTerrain | None = None,
 ) -> Path:
     """Generated terrain for a border model: the strip either side of every line and each sensor's
@@ -192,10 +210,7 @@ def write_border_terrain(
         ring_lat, ring_lon = line.frame.to_latlon(*np.asarray(band.exterior.coords).T)
         parts.append(shapely.Polygon(np.column_stack([ring_lon, ring_lat])))
     for sensor in model.sensors:
-        props = sensor.properties
-        reach = {"tower": lambda: max(props.ranges_m.person, props.ranges_m.vehicle, props.ranges_m.animal),  # type: ignore[union-attr]
-                 "aerostat": lambda: props.radar_range_m,  # type: ignore[union-attr]
-                 "ground": lambda: props.radius_m}[props.sensor_type]()  # type: ignore[union-attr]
+        reach = max(observer_for(sensor, target).range_m for target in TARGET_CLASSES)
         lat, lon = sensor.geometry.lat, sensor.geometry.lon
         dlat = (reach + 2 * cell_m) / 110_574.0
         dlon = dlat / np.cos(np.radians(lat))

@@ -148,4 +148,4 @@ def viewshed(elevation: npt.NDArray[np.floating], params: SightParams) -> UInt8A
 
 def window_radius_cells(radius_m: float, cell_m: float) -> int:
     """How many cells either side of the observer a window needs to hold the radius."""
-    return int(math.ceil(radius_m / cell_m)) + 1
+    return math.ceil(radius_m / cell_m) + 1
