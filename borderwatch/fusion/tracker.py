@@ -114,6 +114,8 @@ class Tracker:
             for stop in [*cuts.tolist(), batch.size]:
                 if stop > start:
                     self._step(batch.take(np.arange(start, stop)), out)
+                    # Life cycle at every batch, not every call: a call may carry minutes of data.
+                    self._housekeeping(float(batch.time[stop - 1]), out)
                 start = max(start, stop)
         self.processed_until = horizon
         self._housekeeping(horizon, out)
@@ -248,6 +250,14 @@ class Tracker:
         drop[b[firm_a & ~firm_b]] = True
         both = firm_a & firm_b
         alike = both & (np.hypot(*(tr.x[a, 2:] - tr.x[b, 2:]).T) < p.merge_speed_mps)
+        if np.any(alike):
+            # Tracks that came together from far apart are two objects meeting, not one seen twice.
+            met = self.events.pairs
+            for k in np.flatnonzero(alike).tolist():
+                sa, sb = int(tr.serial[a[k]]), int(tr.serial[b[k]])
+                pair = met.get((min(sa, sb), max(sa, sb)))
+                if pair is not None and pair.armed:
+                    alike[k] = False
         younger = np.where(tr.hits[a[alike]] >= tr.hits[b[alike]], b[alike], a[alike])
         drop[younger] = True
         if np.any(drop):

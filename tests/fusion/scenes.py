@@ -11,6 +11,26 @@ from borderwatch.sensors.formats import Detection, Heartbeat
 T0 = 1_795_000_000.0
 
 
+def point(model: BorderModel, km: float, offset_m: float) -> tuple[float, float]:
+    """(lat, lon) at a km marker and signed offset (positive: home side) of the first border."""
+    return next(iter(model.borders.values())).offset_point(km, offset_m)
+
+
+def path(
+    a: tuple[float, float], b: tuple[float, float], speed: float, start: float = T0, pause_s: float = 0.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Times, lats and lons (every second) of a straight walk from a to b, then `pause_s` standing at b."""
+    length = float(distance_m(a[0], a[1], b[0], b[1]))
+    n = max(2, int(length / speed) + 1)
+    frac = np.linspace(0.0, 1.0, n)
+    times = start + frac * (length / speed)
+    if pause_s > 0:
+        extra = np.arange(1.0, pause_s + 1.0)
+        frac = np.r_[frac, np.ones(extra.size)]
+        times = np.r_[times, times[-1] + extra]
+    return times, a[0] + frac * (b[0] - a[0]), a[1] + frac * (b[1] - a[1])
+
+
 def walk(
     model: BorderModel,
     km: float,
@@ -18,18 +38,10 @@ def walk(
     end_off: float,
     speed: float,
     start: float = T0,
-    border: str | None = None,
+    pause_s: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Times, lats and lons (every second) of a straight walk across the line at km, between two offsets."""
-    line = model.borders[border or next(iter(model.borders))]
-    a = line.offset_point(km, start_off)
-    b = line.offset_point(km, end_off)
-    length = float(distance_m(a[0], a[1], b[0], b[1]))
-    n = int(length / speed) + 1
-    frac = np.linspace(0.0, 1.0, n)
-    lat = a[0] + frac * (b[0] - a[0])
-    lon = a[1] + frac * (b[1] - a[1])
-    return start + np.arange(n, dtype=float) * (length / speed) / (n - 1), lat, lon
+    """A straight walk at km marker `km` from one offset to another (positive: home side)."""
+    return path(point(model, km, start_off), point(model, km, end_off), speed, start, pause_s)
 
 
 def cartesian(

@@ -1,0 +1,192 @@
+"""The tracker on hand-built detections: crossings, ids, clutter, order, duplicates, bad input, classes."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+from borderwatch.fusion import FusionOutput, Tracker, TrackerParams
+from borderwatch.geo.model import BorderModel
+from borderwatch.sensors.formats import Detection
+from tests.fusion.scenes import cartesian, clutter, path, point, polar, walk
+
+
+def run(model: BorderModel, detections: list[Detection], chunk: int = 50, **params: float) -> FusionOutput:
+    """Feed detections in arrival order, a chunk at a time, as a live feed would."""
+    tracker = Tracker(model, TrackerParams(**params) if params else None)  # type: ignore[arg-type]
+    out = FusionOutput()
+    for i in range(0, len(detections), chunk):
+        out.extend(tracker.process(detections[i : i + chunk]))
+    out.extend(tracker.flush())
+    return out
+
+
+def confirmed_ids(out: FusionOutput) -> set[str]:
+    return {s.track_id for s in out.track_states if s.status == "confirmed"}
+
+
+def crossings(out: FusionOutput) -> list[str | None]:
+    return [e.direction for e in out.events if e.type == "border_crossing"]
+
+
+def test_single_straight_crossing_gives_one_track_and_one_inbound_crossing(border_model: BorderModel) -> None:
+    t, lat, lon = walk(border_model, 300.0, -1500.0, 1500.0, 1.4)
+    out = run(border_model, cartesian(t, lat, lon))  # "cam-x" is not in the configuration: still tracked
+    assert len(confirmed_ids(out)) == 1
+    assert crossings(out) == ["inbound"]
+    event = next(e for e in out.events if e.type == "border_crossing")
+    line = border_model.borders[event.sector.split("-")[0]] if event.sector else None
+    assert line is not None
+    # The crossing is placed on the line, at the km where the walk crossed, when it crossed.
+    assert abs(event.km - 300.0) < 0.05  # type: ignore[operator]
+    true_time = t[np.argmin(np.abs(t - (t[0] + 1500.0 / 1.4)))]
+    assert abs(event.time - true_time) < 20.0
+    assert event.reported_time is not None and event.reported_time >= event.time
+    assert event.object_class == "person" and event.class_prob is not None and event.class_prob > 0.9
+
+
+def test_outbound_crossing(toy_model: BorderModel) -> None:
+    t, lat, lon = walk(toy_model, 5.0, 800.0, -800.0, 1.5)
+    assert crossings(run(toy_model, cartesian(t, lat, lon))) == ["outbound"]
+
+
+def test_polar_detections_from_a_configured_sensor(toy_model: BorderModel) -> None:
+    t, lat, lon = walk(toy_model, 5.0, -800.0, 800.0, 1.5)
+    out = run(toy_model, polar(toy_model, "tower-1", t, lat, lon))
+    assert len(confirmed_ids(out)) == 1
+    assert crossings(out) == ["inbound"]
+    last = out.track_states[-1]
+    assert float(np.hypot(*np.subtract(point(toy_model, 5.0, 800.0), (last.lat, last.lon)))) * 111_000 < 60.0
+
+
+def test_two_crossing_paths_keep_their_ids(toy_model: BorderModel) -> None:
+    a0, a1 = point(toy_model, 4.2, -700.0), point(toy_model, 5.8, 700.0)
+    b0, b1 = point(toy_model, 5.8, -700.0), point(toy_model, 4.2, 700.0)
+    ta, la, oa = path(a0, a1, 1.5)
+    tb, lb, ob = path(b0, b1, 1.5)
+    dets = sorted(
+        cartesian(ta, la, oa, sensor="s1", seed=1, prefix="a") + cartesian(tb, lb, ob, sensor="s2", seed=2, prefix="b"),
+        key=lambda d: d.time,
+    )
+    out = run(toy_model, dets)
+    ids = confirmed_ids(out)
+    assert len(ids) == 2
+    assert crossings(out) == ["inbound", "inbound"]
+    # Each track ends where the walk it started on ends: no swap at the crossing point.
+    for track in ids:
+        states = [s for s in out.track_states if s.track_id == track and s.status == "confirmed"]
+        first, last = states[0], states[-1]
+        start_is_a = math.dist((first.lat, first.lon), a0) < math.dist((first.lat, first.lon), b0)
+        end = a1 if start_is_a else b1
+        assert math.dist((last.lat, last.lon), end) * 111_000 < 100.0
+
+
+def test_clutter_alone_confirms_no_track(toy_model: BorderModel) -> None:
+    # One false detection a second over 64 km²: hundreds of times the simulator's clutter density.
+    dets = clutter(toy_model, 5.0, 900, 900.0)
+    out = run(toy_model, dets, chunk=500)
+    assert confirmed_ids(out) == set()
+    assert out.events == []
+
+
+def test_target_is_found_in_clutter(toy_model: BorderModel) -> None:
+    t, lat, lon = walk(toy_model, 5.0, -1000.0, 1000.0, 1.4)
+    dets = sorted(cartesian(t, lat, lon) + clutter(toy_model, 5.0, 1500, 1500.0), key=lambda d: d.time)
+    out = run(toy_model, dets, chunk=500)
+    assert crossings(out) == ["inbound"]
+    assert len(confirmed_ids(out)) == 1
+
+
+def test_out_of_order_within_the_lag_is_put_back_in_order(toy_model: BorderModel) -> None:
+    t, lat, lon = walk(toy_model, 5.0, -800.0, 800.0, 1.4)
+    dets = cartesian(t, lat, lon, every=1)
+    rng = np.random.default_rng(3)
+    arrival = np.array([d.time for d in dets]) + rng.uniform(0.0, 1.5, len(dets))  # up to 1.5 s in transit
+    shuffled = [dets[i] for i in np.argsort(arrival)]
+    assert shuffled != dets
+    ordered = run(toy_model, dets, chunk=5, lag_s=2.0)
+    out = run(toy_model, shuffled, chunk=5, lag_s=2.0)
+    assert out.skipped["late"] == 0
+    assert len(confirmed_ids(out)) == 1 and crossings(out) == ["inbound"]
+    assert [(s.time, s.lat) for s in out.track_states] == [(s.time, s.lat) for s in ordered.track_states]
+
+
+def test_detections_later_than_the_lag_are_skipped_and_counted(toy_model: BorderModel) -> None:
+    t, lat, lon = walk(toy_model, 5.0, -800.0, 800.0, 1.4)
+    dets = cartesian(t, lat, lon)
+    tracker = Tracker(toy_model, TrackerParams(lag_s=1.0))
+    out = tracker.process(dets[:200])
+    late = dataclasses.replace(dets[10], id="late-one")
+    again = tracker.process([late])
+    assert again.skipped["late"] == 1
+    assert out.skipped["late"] == 0
+
+
+def test_duplicate_ids_are_ignored(toy_model: BorderModel) -> None:
+    t, lat, lon = walk(toy_model, 5.0, -800.0, 800.0, 1.4)
+    dets = cartesian(t, lat, lon)
+    resent = [d for pair in zip(dets, dets, strict=True) for d in pair]
+    once = run(toy_model, dets)
+    twice = run(toy_model, resent)
+    assert twice.skipped["duplicate_id"] == len(dets)
+    assert [(s.time, s.lat) for s in twice.track_states] == [(s.time, s.lat) for s in once.track_states]
+    assert crossings(twice) == ["inbound"]
+
+
+def test_bad_detections_are_counted_and_skipped(toy_model: BorderModel) -> None:
+    t, lat, lon = walk(toy_model, 5.0, -800.0, 800.0, 1.4)
+    dets = cartesian(t, lat, lon)
+    bad = [
+        Detection(
+            "u1",
+            "nowhere-9",
+            float(t[5]),
+            "person",
+            0.9,
+            range_m=500.0,
+            bearing_deg=90.0,
+            sigma_range_m=10.0,
+            sigma_bearing_deg=0.2,
+        ),
+        Detection(
+            "u2",
+            "nowhere-9",
+            float(t[6]),
+            "person",
+            0.9,
+            range_m=400.0,
+            bearing_deg=80.0,
+            sigma_range_m=10.0,
+            sigma_bearing_deg=0.2,
+        ),
+        Detection("n1", "cam-x", float(t[7]), "person", 0.9, lat=math.nan, lon=40.0, sigma_m=10.0),
+    ]
+    out = run(toy_model, sorted(dets + bad, key=lambda d: d.time))
+    assert out.skipped["unknown_sensor_polar"] == 2
+    assert out.skipped["unplaceable"] == 1
+    assert len(confirmed_ids(out)) == 1 and crossings(out) == ["inbound"]
+
+
+def test_class_fusion_follows_the_reports(toy_model: BorderModel) -> None:
+    t, lat, lon = walk(toy_model, 5.0, -3000.0, 3000.0, 10.0)
+    dets = cartesian(t, lat, lon, object_class="vehicle", conf=0.6, every=1)
+    # One in four reports says "animal": the belief still settles on vehicle.
+    dets = [dataclasses.replace(d, object_class="animal") if i % 4 == 0 else d for i, d in enumerate(dets)]
+    out = run(toy_model, dets)
+    last = out.track_states[-1]
+    assert last.object_class == "vehicle" and last.class_prob > 0.9
+    assert 7.0 < last.speed_mps < 13.0
+    assert abs(last.heading_deg - 90.0) < 10.0  # the toy border runs north, home to the east
+
+
+def test_track_goes_coasting_then_deleted(toy_model: BorderModel) -> None:
+    t, lat, lon = walk(toy_model, 5.0, -800.0, -200.0, 1.4)
+    tracker = Tracker(toy_model)
+    out = tracker.process(cartesian(t, lat, lon))
+    out.extend(tracker.process([], now=float(t[-1]) + 30.0))
+    out.extend(tracker.process([], now=float(t[-1]) + 200.0))
+    statuses = [s.status for s in out.track_states]
+    assert statuses.count("coasting") == 1 and statuses.count("deleted") == 1
+    assert statuses[-1] == "deleted"
