@@ -1,0 +1,193 @@
+"""The operational picture in Debian's chromium: sign-in, offline map, live tracks, alert triage with the
+audit trail, Arabic right-to-left, role limits, sensors and replay. Screenshots go to test-artifacts/web/."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+
+from tests.web.conftest import Live, shot, sign_in, wait_until
+
+
+def test_map_page_is_served_offline_with_border_layers(page: Any, live: Live) -> None:
+    sign_in(page, live, "operator")
+    page.wait_for_function("() => window.borderwatch.map.map.loaded()")
+    layers = page.evaluate("() => window.borderwatch.map.map.getStyle().layers.map(l => l.id)")
+    for layer in ("countries-fill", "borders-line", "km-markers", "barriers-wall", "sensors", "crossings", "tracks"):
+        assert layer in layers
+    sources = page.evaluate(
+        "() => Object.fromEntries(['borders','sectors','km_markers','crossings','sensors'].map("
+        "s => [s, window.borderwatch.map.map.getSource(s).serialize().data.features.length]))"
+    )
+    model = live.server.service.model
+    assert sources["borders"] == len(model.borders)
+    assert sources["sectors"] == len(model.sectors)
+    assert sources["crossings"] == len(model.crossings)
+    assert sources["sensors"] == len(model.sensors)
+    assert sources["km_markers"] > 0
+    assert page.locator(".label-crossing").count() == len(model.crossings)
+    hosts = {urlparse(u).hostname for u in page.requests if not u.startswith(("data:", "blob:"))}
+    assert hosts == {"127.0.0.1"}, f"requests left the machine: {sorted(h for h in hosts if h)}"
+    assert not page.errors
+    shot(page, "map")
+
+
+def test_tracks_appear_and_move(page: Any, live: Live) -> None:
+    sign_in(page, live, "operator")
+    n = live.feed.n_tracks
+    page.wait_for_function(f"() => window.borderwatch.map.trackCount() >= {n}", timeout=15_000)
+    before = page.evaluate("() => window.borderwatch.map.trackPositions()")
+    page.wait_for_timeout(2500)
+    after = page.evaluate("() => window.borderwatch.map.trackPositions()")
+    moved = [t for t in before if t in after and before[t] != after[t]]
+    assert len(moved) == n, f"tracks that moved: {moved} of {sorted(before)}"
+    rendered = page.evaluate("() => window.borderwatch.map.map.getSource('tracks').serialize().data.features.length")
+    assert rendered == n
+    shot(page, "tracks")
+
+
+def test_alert_triage_acknowledge_dispatch_resolve_with_audit(page: Any, live: Live) -> None:
+    sign_in(page, live, "operator")
+    known = {a["id"] for a in live.get("operator", "/alerts", limit=1000).json()["items"]}
+    live.feed.crossing("T000")
+    item = page.locator(".queue li.alert").filter(has_text="border_crossing").first
+    item.wait_for(timeout=10_000)
+    alert_id = int(item.get_attribute("data-alert-id"))
+    assert alert_id not in known
+    assert item.get_attribute("data-state") == "new"
+    item.click()
+    page.wait_for_function(
+        "() => window.borderwatch.map.map.getSource('alerts').serialize().data.features.some(f => f.properties.selected)"
+    )
+    shot(page, "alert-selected")
+    selected = page.locator(f'li.alert[data-alert-id="{alert_id}"]')
+    selected.locator("button.acknowledge").click()
+    page.wait_for_selector(f'li.alert[data-alert-id="{alert_id}"][data-state="acknowledged"]')
+    hint = selected.locator(".hint").inner_text()
+    patrol = selected.locator("select.patrol-select").input_value()
+    assert patrol and patrol in {p["id"] for p in live.get("operator", "/patrols").json()["items"]}
+    assert "km" in hint
+    selected.locator("button.dispatch").click()
+    page.wait_for_selector(f'li.alert[data-alert-id="{alert_id}"][data-state="dispatched"]')
+    selected.locator("select.outcome-select").select_option("interdicted")
+    selected.locator("input.note").fill("two persons stopped at km marker")
+    selected.locator("button.resolve").click()
+    page.wait_for_function(
+        f"() => !document.querySelector('li.alert[data-alert-id=\"{alert_id}\"]')"
+        f" || document.querySelector('li.alert[data-alert-id=\"{alert_id}\"]').dataset.state === 'resolved'"
+    )
+    stored = live.get("supervisor", f"/alerts/{alert_id}").json()
+    assert stored["state"] == "resolved"
+    assert stored["outcome"] == "interdicted"
+    assert stored["patrol_id"] == patrol
+    steps = [(t["to_state"], t["actor"]) for t in stored["transitions"]]
+    assert [s for s in steps if s[1] == "operator"] == [
+        ("acknowledged", "operator"),
+        ("dispatched", "operator"),
+        ("resolved", "operator"),
+    ]
+    audit = live.get("supervisor", "/audit", actor="operator", limit=100).json()["items"]
+    actions = [e["action"] for e in audit if e["entity_id"] == str(alert_id)]
+    assert len(actions) >= 3, actions
+    shot(page, "alert-resolved")
+
+    # The supervisor sees the same steps, with the operator's name, in the audit panel.
+    page.context.clear_cookies()
+    page.evaluate("() => sessionStorage.clear()")
+    sign_in(page, live, "supervisor")
+    page.click('[data-tab="audit"]')
+    rows = page.locator(".audit-entry").filter(has_text=f"alert {alert_id}").filter(has_text="operator")
+    rows.first.wait_for(timeout=10_000)
+    assert rows.count() >= 3
+    shot(page, "audit")
+
+
+def test_arabic_switches_to_right_to_left(page: Any, live: Live) -> None:
+    sign_in(page, live, "operator")
+    assert page.evaluate("() => document.documentElement.dir") == "ltr"
+    map_box = page.locator("#map").bounding_box()
+    side_box = page.locator("aside.side").bounding_box()
+    assert side_box["x"] > map_box["x"]
+    page.click("#lang-toggle")
+    page.wait_for_function("() => document.documentElement.dir === 'rtl'")
+    assert page.evaluate("() => document.documentElement.lang") == "ar"
+    tab = page.locator('[data-tab="alerts"]').inner_text()
+    assert any("\u0600" <= ch <= "\u06ff" for ch in tab), tab
+    map_box = page.locator("#map").bounding_box()
+    side_box = page.locator("aside.side").bounding_box()
+    assert side_box["x"] < map_box["x"], "in Arabic the side panel starts on the right-to-left side"
+    shot(page, "arabic-rtl")
+    page.click("#lang-toggle")
+    page.wait_for_function("() => document.documentElement.dir === 'ltr'")
+
+
+def test_operator_cannot_reach_admin_actions(page: Any, live: Live) -> None:
+    sign_in(page, live, "operator")
+    assert page.locator('[data-tab="admin"]').count() == 0
+    assert page.locator('[data-tab="audit"]').count() == 0
+    token = page.evaluate("() => sessionStorage.getItem('borderwatch.token')")
+    refused = httpx.post(
+        f"{live.url}/api/v1/users",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"username": "intruder", "role": "admin", "password": "long enough password"},
+    )
+    assert refused.status_code == 403
+    shot(page, "operator-tabs")
+
+
+def test_admin_sees_and_uses_user_management(page: Any, live: Live) -> None:
+    sign_in(page, live, "admin")
+    page.click('[data-tab="admin"]')
+    page.locator(".user-list li").first.wait_for()
+    page.fill('.admin-create input[name="username"]', "new-analyst")
+    page.fill('.admin-create input[name="password"]', "a long password here")
+    page.select_option('.admin-create select[name="role"]', "analyst")
+    page.click('.admin-create button[type="submit"]')
+    page.locator(".user-list li", has_text="new-analyst").wait_for()
+    users = {u["username"]: u["role"] for u in live.get("admin", "/users").json()["items"]}
+    assert users["new-analyst"] == "analyst"
+
+
+def test_sensor_health_panel_follows_the_push(page: Any, live: Live) -> None:
+    sign_in(page, live, "operator")
+    page.click('[data-tab="sensors"]')
+    service = live.server.service
+    sensor = service.model.sensors[0].properties.id
+    now = service.clock()
+    service.bus.publish(
+        "sensor_health",
+        {"sensor_id": sensor, "last_heard_at": now - 400, "last_time": now - 400, "detections": 3,
+         "heartbeats": 9, "status": None, "offline": True, "rate_per_s": 0.0},
+    )  # fmt: skip
+    row = page.locator(f'tr.sensor[data-sensor-id="{sensor}"]')
+    row.wait_for(timeout=10_000)
+    assert "sensor-offline" in (row.get_attribute("class") or "")
+    state = page.evaluate(
+        f"() => window.borderwatch.map.map.getFeatureState({{source: 'sensors', id: '{sensor}'}}).state"
+    )
+    assert state == "offline"
+    shot(page, "sensors")
+
+
+def test_replay_shows_stored_tracks(page: Any, live: Live) -> None:
+    wait_until(lambda: live.feed.ticks >= 4, what="stored track points")
+    sign_in(page, live, "operator")
+    page.click('[data-tab="replay"]')
+    page.select_option(".replay-hours", "1")
+    page.click(".replay-load")
+    slider = page.locator(".replay-slider")
+    slider.wait_for(timeout=10_000)
+    assert page.evaluate("() => document.body.classList.contains('replaying')")
+    start, end = float(slider.get_attribute("min")), float(slider.get_attribute("max"))
+    assert end > start
+    page.evaluate(
+        "([v]) => { const s = document.querySelector('.replay-slider'); s.value = v;"
+        " s.dispatchEvent(new Event('input')); }",
+        [str(end)],
+    )
+    page.wait_for_function(f"() => window.borderwatch.map.trackCount() >= {live.feed.n_tracks}")
+    shot(page, "replay")
+    page.click(".replay-live")
+    assert not page.evaluate("() => document.body.classList.contains('replaying')")
