@@ -197,7 +197,7 @@ def viewshed_command(
             )
             seen = viewshed(window.elevation, params)
             seen[window.holes] = OUT_OF_RANGE
-            transform = terrain.transform * terrain.transform.translation(window.col_off, window.row_off)
+            transform = terrain.transform @ terrain.transform.translation(window.col_off, window.row_off)
             profile = {
                 "driver": "GTiff",
                 "width": seen.shape[1],

@@ -89,7 +89,7 @@ class Dem:
     def rowcol(self, lat: npt.ArrayLike, lon: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
         """Fractional (row, col) of points; whole parts index the cell, may lie outside the grid."""
         x, y = self._to_crs.transform(np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64))
-        col, row = ~self.transform * (np.asarray(x), np.asarray(y))
+        col, row = ~self.transform @ (np.asarray(x), np.asarray(y))
         return np.asarray(row, dtype=np.float64), np.asarray(col, dtype=np.float64)
 
     def inside(self, row: FloatArray, col: FloatArray) -> BoolArray:
@@ -103,14 +103,14 @@ class Dem:
         )
 
     def cell_centre_xy(self, row: int, col: int) -> tuple[float, float]:
-        x, y = self.transform * (col + 0.5, row + 0.5)
+        x, y = self.transform @ (col + 0.5, row + 0.5)
         return float(x), float(y)
 
     def cell_size_m(self, row: int, col: int) -> tuple[float, float]:
         """Ground size (east, north) in metres of the cell at (row, col), measured on the ellipsoid."""
-        x0, y0 = self.transform * (col + 0.5, row + 0.5)
-        x1, y1 = self.transform * (col + 1.5, row + 0.5)
-        x2, y2 = self.transform * (col + 0.5, row + 1.5)
+        x0, y0 = self.transform @ (col + 0.5, row + 0.5)
+        x1, y1 = self.transform @ (col + 1.5, row + 0.5)
+        x2, y2 = self.transform @ (col + 0.5, row + 1.5)
         lon, lat = self._to_lonlat.transform(np.array([x0, x1, x2]), np.array([y0, y1, y2]))
         if not np.all(np.isfinite(lon)):
             raise DemError(f"DEM {self.path}: cell ({row}, {col}) does not map to a place on earth; is the CRS right?")
@@ -131,7 +131,7 @@ class Dem:
             np.linspace(self.shape[1], 0, 40),
             np.zeros(40),
         ]
-        x, y = self.transform * (cols, rows)
+        x, y = self.transform @ (cols, rows)
         lon, lat = self._to_lonlat.transform(np.asarray(x), np.asarray(y))
         return float(np.nanmin(lon)), float(np.nanmin(lat)), float(np.nanmax(lon)), float(np.nanmax(lat))
 
