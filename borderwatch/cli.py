@@ -148,6 +148,30 @@ def demo(
     run_demo(out, console)
 
 
+@app.command("simulate")
+def simulate(
+    scenario: Annotated[str, typer.Argument(help="Shipped scenario name (quiet-night, ...) or a YAML file")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Directory for detections, truth and summary")] = Path(
+        "out/sim"
+    ),
+    realtime: Annotated[bool, typer.Option("--realtime", help="Stream at --speed x real time")] = False,
+    speed: Annotated[float, typer.Option("--speed", min=0.001, help="Real-time factor with --realtime")] = 1.0,
+    seed: Annotated[int | None, typer.Option("--seed", help="Override the scenario's seed")] = None,
+    duration: Annotated[float | None, typer.Option("--duration", help="Override the duration (s)")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Simulate a scenario: sensor detections and ground truth as JSON Lines (docs/formats.md)."""
+    from borderwatch.sim import ScenarioError
+    from borderwatch.sim.command import run_simulate
+
+    model = load_model_or_exit(config)
+    try:
+        run_simulate(scenario, model, out, console, realtime=realtime, speed=speed, seed=seed, duration_s=duration)
+    except ScenarioError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+
+
 @app.command("track")
 def track(
     detections: Annotated[Path, typer.Option("--detections", "-d", help="Detections (JSON Lines, docs/formats.md)")],
