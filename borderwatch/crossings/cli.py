@@ -18,8 +18,7 @@ from borderwatch.crossings.service import leaks_report, load_index, synthetic_mo
 
 console = Console()
 err_console = Console(stderr=True)
-crossings_app = typer.Typer(help="The blue border: crossings, transits and revenue integrity.",
-                            no_args_is_help=True)
+crossings_app = typer.Typer(help="The blue border: crossings, transits and revenue integrity.", no_args_is_help=True)
 
 
 def screen(
@@ -41,11 +40,16 @@ def screen(
         raise typer.Exit(2) from None
     for problem in problems:
         err_console.print(f"[yellow]skipped[/] {watchlist}: {problem}", highlight=False)
-    names = [name] if name is not None else [
-        line.strip() for line in (batch or Path()).read_text("utf-8").splitlines() if line.strip()]
+    names = (
+        [name]
+        if name is not None
+        else [line.strip() for line in (batch or Path()).read_text("utf-8").splitlines() if line.strip()]
+    )
     results = [[h.as_dict() for h in index.screen(n, dob=dob, threshold=threshold)] for n in names]
     if as_json:
-        payload = results[0] if batch is None else [{"query": n, "hits": r} for n, r in zip(names, results, strict=True)]
+        payload = (
+            results[0] if batch is None else [{"query": n, "hits": r} for n, r in zip(names, results, strict=True)]
+        )
         print(json.dumps(payload, ensure_ascii=False, indent=1))
         return
     for query, hits in zip(names, results, strict=True):
@@ -62,8 +66,16 @@ def findings_table(findings: list[dict[str, object]], currency: str = "IQD") -> 
     for col in ("#", "kind", "crossing", "subject", f"lost ({currency})", "rate", "baseline", "evidence"):
         table.add_column(col)
     for i, f in enumerate(findings, start=1):
-        table.add_row(str(i), str(f["kind"]), str(f["crossing"]), str(f["subject"]), f"{f['lost']:,.0f}",
-                      f"{f['rate']:.0%}", f"{f['baseline']:.0%}", str(f["detail"]))
+        table.add_row(
+            str(i),
+            str(f["kind"]),
+            str(f["crossing"]),
+            str(f["subject"]),
+            f"{f['lost']:,.0f}",
+            f"{f['rate']:.0%}",
+            f"{f['baseline']:.0%}",
+            str(f["detail"]),
+        )
     return table
 
 
@@ -72,7 +84,9 @@ def revenue(
     transits: Annotated[int, typer.Option(help="Synthetic transits to generate")] = 200_000,
     days: Annotated[int, typer.Option(help="Days they span")] = 30,
     seed: Annotated[int, typer.Option(help="Random seed")] = 7,
-    export: Annotated[Path | None, typer.Option(help="Write the per-crossing/shift/officer table (.csv/.parquet)")] = None,
+    export: Annotated[
+        Path | None, typer.Option(help="Write the per-crossing/shift/officer table (.csv/.parquet)")
+    ] = None,
 ) -> None:
     """Revenue-integrity findings over a synthetic month of transits through the Iraqi crossings."""
     month = synthetic_month(transits, days, seed)

@@ -143,8 +143,9 @@ def parse_transit(raw: Mapping[str, Any], crossings: Mapping[str, Crossing]) -> 
         if not isinstance(t, Mapping) or not str(t.get("name") or "").strip():
             raise RecordError(f"travellers[{i}].name", "is missing")
         dob = check_dob(str(t["dob"]), f"travellers[{i}].dob") if t.get("dob") else None
-        travellers.append(Traveller(str(t["name"]), t.get("name_ar"), t.get("document_number"),
-                                    t.get("nationality"), dob))
+        travellers.append(
+            Traveller(str(t["name"]), t.get("name_ar"), t.get("document_number"), t.get("nationality"), dob)
+        )
     vehicle = None
     if raw.get("plate"):
         plate = str(raw["plate"])
@@ -164,15 +165,32 @@ def parse_transit(raw: Mapping[str, Any], crossings: Mapping[str, Crossing]) -> 
                 expiry = date.fromisoformat(str(line["expiry"]))
             except ValueError:
                 raise RecordError(f"cargo[{i}].expiry", f"{line['expiry']!r} is not a date") from None
-        cargo.append(CargoLine(check_hs_code(str(line.get("hs_code", "")), f"cargo[{i}].hs_code"),
-                               str(line.get("description", "")),
-                               _num(line, "quantity", f"cargo[{i}].quantity", 0.0, 1e7),
-                               str(line.get("unit", "kg")),
-                               _num(line, "declared_value", f"cargo[{i}].declared_value"),
-                               line.get("origin"), expiry))
-    return Transit(tid, crossing, when, direction, officer, tuple(travellers), vehicle, raw.get("company"),
-                   tuple(cargo), _num(raw, "duty_assessed", "duty_assessed"),
-                   _num(raw, "duty_collected", "duty_collected"), raw.get("receipt"), shift_of(when))
+        cargo.append(
+            CargoLine(
+                check_hs_code(str(line.get("hs_code", "")), f"cargo[{i}].hs_code"),
+                str(line.get("description", "")),
+                _num(line, "quantity", f"cargo[{i}].quantity", 0.0, 1e7),
+                str(line.get("unit", "kg")),
+                _num(line, "declared_value", f"cargo[{i}].declared_value"),
+                line.get("origin"),
+                expiry,
+            )
+        )
+    return Transit(
+        tid,
+        crossing,
+        when,
+        direction,
+        officer,
+        tuple(travellers),
+        vehicle,
+        raw.get("company"),
+        tuple(cargo),
+        _num(raw, "duty_assessed", "duty_assessed"),
+        _num(raw, "duty_collected", "duty_collected"),
+        raw.get("receipt"),
+        shift_of(when),
+    )
 
 
 def read_transits(records: Iterable[Mapping[str, Any]], crossings: Mapping[str, Crossing]) -> ImportResult[Transit]:

@@ -55,7 +55,7 @@ def revenue_table(transits: pa.Table, by: tuple[str, ...] = ("crossing",)) -> pa
                sum(expected_duty) - sum(duty_collected) AS gap,
                sum(duty_collected) / nullif(sum(expected_duty), 0) AS rate
         FROM transits GROUP BY {keys} ORDER BY gap DESC"""
-    return _con(transits).execute(sql).fetch_arrow_table()
+    return _con(transits).sql(sql).to_arrow_table()
 
 
 def find_leaks(transits: pa.Table) -> list[Finding]:
@@ -81,11 +81,19 @@ def _after_hours(con: duckdb.DuckDBPyConnection) -> list[Finding]:
     for crossing, n, expected, _collected, night_rate, day_rate, share, peer_rate in rows:
         baseline = day_rate if peer_rate is None else max(day_rate, peer_rate) if day_rate else peer_rate
         if night_rate is not None and baseline and night_rate < baseline - RATE_DROP:
-            out.append(Finding("night_shift", crossing, "night (18:00-06:00)", expected * (baseline - night_rate),
-                               night_rate, baseline,
-                               f"{n} night transits ({share:.0%} of traffic) collected {night_rate:.0%} of the "
-                               f"duty assessed; the day shift collected {day_rate:.0%}, other crossings' night "
-                               f"shifts {peer_rate or 0:.0%}"))
+            out.append(
+                Finding(
+                    "night_shift",
+                    crossing,
+                    "night (18:00-06:00)",
+                    expected * (baseline - night_rate),
+                    night_rate,
+                    baseline,
+                    f"{n} night transits ({share:.0%} of traffic) collected {night_rate:.0%} of the "
+                    f"duty assessed; the day shift collected {day_rate:.0%}, other crossings' night "
+                    f"shifts {peer_rate or 0:.0%}",
+                )
+            )
     return out
 
 
@@ -108,9 +116,18 @@ def _officers(con: duckdb.DuckDBPyConnection) -> list[Finding]:
         if k < 3:
             continue  # no peers to compare with
         if rate < med - max(RATE_DROP, 5 * 1.4826 * (mad or 0.0)):
-            out.append(Finding("officer", crossing, f"{crossing}/{officer}", expected * (med - rate), rate, med,
-                               f"officer {officer} ({shift} shift, {n} transits) collected {rate:.0%} of the duty "
-                               f"assessed; the median of the {k} officers on that shift is {med:.0%}"))
+            out.append(
+                Finding(
+                    "officer",
+                    crossing,
+                    f"{crossing}/{officer}",
+                    expected * (med - rate),
+                    rate,
+                    med,
+                    f"officer {officer} ({shift} shift, {n} transits) collected {rate:.0%} of the duty "
+                    f"assessed; the median of the {k} officers on that shift is {med:.0%}",
+                )
+            )
     return out
 
 
@@ -143,9 +160,18 @@ def _drops(con: duckdb.DuckDBPyConnection) -> list[Finding]:
         after_rate = col[best_t:].sum() / exp[best_t:].sum()
         if best_stat > 6 and after_rate < before_rate - RATE_DROP:
             lost = exp[best_t:].sum() * (before_rate - after_rate)
-            out.append(Finding("drop", crossing, f"from day {int(days[best_t])}", lost, after_rate, before_rate,
-                               f"daily collection fell from {before_rate:.0%} to {after_rate:.0%} on day "
-                               f"{int(days[best_t])} and stayed there (t = {best_stat:.1f})"))
+            out.append(
+                Finding(
+                    "drop",
+                    crossing,
+                    f"from day {int(days[best_t])}",
+                    lost,
+                    after_rate,
+                    before_rate,
+                    f"daily collection fell from {before_rate:.0%} to {after_rate:.0%} on day "
+                    f"{int(days[best_t])} and stayed there (t = {best_stat:.1f})",
+                )
+            )
     return out
 
 

@@ -59,8 +59,12 @@ def value_ratio(table: pa.Table) -> NDArray[np.float64]:
     return np.asarray(vpk / np.maximum(medians[inverse], 1e-9), dtype=np.float64)
 
 
-def apply_rules(table: pa.Table, tariff: TariffSchedule, rules: SelectivityRules | None = None,
-                watch_hits: NDArray[np.bool_] | None = None) -> Selection:
+def apply_rules(
+    table: pa.Table,
+    tariff: TariffSchedule,
+    rules: SelectivityRules | None = None,
+    watch_hits: NDArray[np.bool_] | None = None,
+) -> Selection:
     """The channel each rule gives, the strictest winning, with the reasons per transit."""
     rules = rules or SelectivityRules()
     n = table.num_rows
@@ -92,8 +96,7 @@ def apply_rules(table: pa.Table, tariff: TariffSchedule, rules: SelectivityRules
     return Selection(channel, reasons)
 
 
-FEATURES = ("hs_chapter", "value_ratio", "log_value", "log_weight", "hour", "exit", "origin", "crossing",
-            "expiry")
+FEATURES = ("hs_chapter", "value_ratio", "log_value", "log_weight", "hour", "exit", "origin", "crossing", "expiry")
 
 
 def features(table: pa.Table) -> NDArray[np.float64]:
@@ -101,20 +104,28 @@ def features(table: pa.Table) -> NDArray[np.float64]:
     hs = _col(table, "hs_code").astype(str)
     origin = np.unique(_col(table, "origin").astype(str), return_inverse=True)[1]
     crossing = np.unique(_col(table, "crossing").astype(str), return_inverse=True)[1]
-    return np.column_stack([
-        np.array([int(h[:2]) for h in hs]), value_ratio(table),
-        np.log1p(_col(table, "declared_value").astype(float)), np.log1p(_col(table, "weight_kg").astype(float)),
-        _col(table, "hour").astype(float), (_col(table, "direction").astype(str) == "exit").astype(float),
-        origin, crossing, np.minimum(_col(table, "days_to_expiry").astype(float), 1000),
-    ]).astype(np.float64)
+    return np.column_stack(
+        [
+            np.array([int(h[:2]) for h in hs]),
+            value_ratio(table),
+            np.log1p(_col(table, "declared_value").astype(float)),
+            np.log1p(_col(table, "weight_kg").astype(float)),
+            _col(table, "hour").astype(float),
+            (_col(table, "direction").astype(str) == "exit").astype(float),
+            origin,
+            crossing,
+            np.minimum(_col(table, "days_to_expiry").astype(float), 1000),
+        ]
+    ).astype(np.float64)
 
 
 class LearnedScore:
     """Gradient-boosted trees trained on past inspection outcomes (1: found something)."""
 
     def __init__(self, seed: int = 0) -> None:
-        self.model = HistGradientBoostingClassifier(max_iter=150, learning_rate=0.1, random_state=seed,
-                                                    categorical_features=[0, 6, 7])
+        self.model = HistGradientBoostingClassifier(
+            max_iter=150, learning_rate=0.1, random_state=seed, categorical_features=[0, 6, 7]
+        )
 
     def fit(self, table: pa.Table, outcome: NDArray[np.bool_]) -> LearnedScore:
         self.model.fit(features(table), outcome.astype(int))
@@ -124,8 +135,12 @@ class LearnedScore:
         return np.asarray(self.model.predict_proba(features(table))[:, 1], dtype=np.float64)
 
 
-def top_share_quality(score: NDArray[np.float64], outcome: NDArray[np.bool_], revenue: NDArray[np.float64],
-                      shares: tuple[float, ...] = (0.01, 0.02, 0.05, 0.10)) -> list[dict[str, float]]:
+def top_share_quality(
+    score: NDArray[np.float64],
+    outcome: NDArray[np.bool_],
+    revenue: NDArray[np.float64],
+    shares: tuple[float, ...] = (0.01, 0.02, 0.05, 0.10),
+) -> list[dict[str, float]]:
     """Precision and share of recoverable revenue captured when inspecting the top n% by score."""
     order = np.argsort(-score, kind="stable")
     total = max(float(revenue.sum()), 1e-9)
@@ -133,6 +148,12 @@ def top_share_quality(score: NDArray[np.float64], outcome: NDArray[np.bool_], re
     for share in shares:
         k = max(1, int(round(share * len(score))))
         top = order[:k]
-        out.append({"share": share, "inspected": k, "precision": float(outcome[top].mean()),
-                    "revenue": float(revenue[top].sum()) / total})
+        out.append(
+            {
+                "share": share,
+                "inspected": k,
+                "precision": float(outcome[top].mean()),
+                "revenue": float(revenue[top].sum()) / total,
+            }
+        )
     return out

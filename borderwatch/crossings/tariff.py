@@ -96,6 +96,12 @@ def load_tariff(path: str | Path | None = None) -> TariffSchedule:
 
     if problems:
         raise CrossingsError(f"{source}: " + "; ".join(problems))
-    return TariffSchedule(rates, float(doc.get("default_rate", 0.05)), str(doc.get("currency", "IQD")),
-                          prefixes("banned"), prefixes("controlled"), prefixes("export_banned"),
-                          prefixes("perishable"))
+    return TariffSchedule(
+        rates,
+        float(doc.get("default_rate", 0.05)),
+        str(doc.get("currency", "IQD")),
+        prefixes("banned"),
+        prefixes("controlled"),
+        prefixes("export_banned"),
+        prefixes("perishable"),
+    )

@@ -18,17 +18,34 @@ from borderwatch.crossings.tariff import TariffSchedule
 
 # (HS code, description, typical value per kg in IQD, share of loads)
 GOODS: list[tuple[str, str, float, float]] = [
-    ("020230", "frozen beef", 9_000, 0.05), ("040221", "milk powder", 6_000, 0.05),
-    ("070200", "tomatoes", 900, 0.06), ("100630", "rice", 1_200, 0.07), ("170199", "sugar", 900, 0.06),
-    ("190590", "biscuits", 3_000, 0.05), ("220300", "beer", 2_500, 0.02), ("240220", "cigarettes", 25_000, 0.03),
-    ("271019", "fuel oil", 700, 0.06), ("300490", "medicine", 60_000, 0.03), ("390120", "polyethylene", 1_800, 0.05),
-    ("721420", "steel bars", 1_000, 0.08), ("841510", "air conditioners", 12_000, 0.05),
-    ("850211", "generators", 8_000, 0.04), ("851712", "mobile phones", 400_000, 0.02),
-    ("870323", "cars", 15_000, 0.05), ("940360", "furniture", 4_000, 0.07), ("630900", "used clothing", 1_500, 0.06),
-    ("210690", "food preparations", 5_000, 0.05), ("080510", "oranges", 1_000, 0.05),
+    ("020230", "frozen beef", 9_000, 0.05),
+    ("040221", "milk powder", 6_000, 0.05),
+    ("070200", "tomatoes", 900, 0.06),
+    ("100630", "rice", 1_200, 0.07),
+    ("170199", "sugar", 900, 0.06),
+    ("190590", "biscuits", 3_000, 0.05),
+    ("220300", "beer", 2_500, 0.02),
+    ("240220", "cigarettes", 25_000, 0.03),
+    ("271019", "fuel oil", 700, 0.06),
+    ("300490", "medicine", 60_000, 0.03),
+    ("390120", "polyethylene", 1_800, 0.05),
+    ("721420", "steel bars", 1_000, 0.08),
+    ("841510", "air conditioners", 12_000, 0.05),
+    ("850211", "generators", 8_000, 0.04),
+    ("851712", "mobile phones", 400_000, 0.02),
+    ("870323", "cars", 15_000, 0.05),
+    ("940360", "furniture", 4_000, 0.07),
+    ("630900", "used clothing", 1_500, 0.06),
+    ("210690", "food preparations", 5_000, 0.05),
+    ("080510", "oranges", 1_000, 0.05),
 ]
-BANNED_GOODS = [("930190", "military weapons"), ("930630", "cartridges"), ("293961", "ergometrine"),
-                ("121130", "coca leaf"), ("293971", "methamphetamine")]
+BANNED_GOODS = [
+    ("930190", "military weapons"),
+    ("930630", "cartridges"),
+    ("293961", "ergometrine"),
+    ("121130", "coca leaf"),
+    ("293971", "methamphetamine"),
+]
 ORIGINS = np.array(["TR", "IR", "JO", "SA", "KW", "SY", "CN", "AE", "DE", "IN"])
 ORIGIN_RISK = {"SY": 0.6, "IR": 0.3}
 
@@ -130,29 +147,31 @@ def generate_transits(
 
     officer_name = np.char.add(np.where(officer >= 100, "n", "d"), (officer % 100).astype(str))
     crossing_arr = pa.DictionaryArray.from_arrays(pa.array(crossing.astype(np.int32)), pa.array(ids))
-    table = pa.table({
-        "transit_id": pa.array(np.arange(n, dtype=np.int64)),
-        "crossing": crossing_arr,
-        "time": pa.array(time),
-        "day": pa.array(day),
-        "hour": pa.array(hour),
-        "shift": pa.array(np.where(night, "night", "day")).dictionary_encode(),
-        "officer": pa.array(officer_name).dictionary_encode(),
-        "direction": pa.array(np.where(direction_exit, "exit", "entry")).dictionary_encode(),
-        "hs_code": pa.array(declared_hs).dictionary_encode(),
-        "description": pa.array(desc).dictionary_encode(),
-        "origin": pa.array(origin).dictionary_encode(),
-        "weight_kg": pa.array(weight_kg),
-        "declared_value": pa.array(declared_value),
-        "days_to_expiry": pa.array(days_to_expiry),
-        "expected_duty": pa.array(expected),
-        "duty_collected": pa.array(collected),
-        # ground truth, never shown to the analytics
-        "true_duty": pa.array(true_duty),
-        "fraud": pa.array(fraud),
-        "truth_undervalued": pa.array(undervalued),
-        "truth_misclassified": pa.array(misclassified),
-        "truth_banned": pa.array(banned),
-        "truth_expired": pa.array(expired),
-    })
+    table = pa.table(
+        {
+            "transit_id": pa.array(np.arange(n, dtype=np.int64)),
+            "crossing": crossing_arr,
+            "time": pa.array(time),
+            "day": pa.array(day),
+            "hour": pa.array(hour),
+            "shift": pa.array(np.where(night, "night", "day")).dictionary_encode(),
+            "officer": pa.array(officer_name).dictionary_encode(),
+            "direction": pa.array(np.where(direction_exit, "exit", "entry")).dictionary_encode(),
+            "hs_code": pa.array(declared_hs).dictionary_encode(),
+            "description": pa.array(desc).dictionary_encode(),
+            "origin": pa.array(origin).dictionary_encode(),
+            "weight_kg": pa.array(weight_kg),
+            "declared_value": pa.array(declared_value),
+            "days_to_expiry": pa.array(days_to_expiry),
+            "expected_duty": pa.array(expected),
+            "duty_collected": pa.array(collected),
+            # ground truth, never shown to the analytics
+            "true_duty": pa.array(true_duty),
+            "fraud": pa.array(fraud),
+            "truth_undervalued": pa.array(undervalued),
+            "truth_misclassified": pa.array(misclassified),
+            "truth_banned": pa.array(banned),
+            "truth_expired": pa.array(expired),
+        }
+    )
     return SyntheticTransits(table, leaks)

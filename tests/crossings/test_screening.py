@@ -1,0 +1,140 @@
+import json
+
+import numpy as np
+import pytest
+
+from borderwatch.crossings.screening import WatchlistIndex, load_watchlist, name_parts, skeleton
+from borderwatch.crossings.screening.watchlist import parse_watchlist_csv
+from borderwatch.crossings.synth.names import generate_people, render_canonical, render_variant
+
+
+@pytest.mark.parametrize(
+    "spellings",
+    [
+        ("Mohammed", "Muhammad", "Mohamad", "محمد"),
+        ("Hussein", "Husayn", "حسين"),
+        ("Kadhim", "Kazim", "كاظم"),
+        ("Youssef", "Yusuf", "يوسف"),
+        ("Fatima", "Fatimah", "فاطمة"),
+        ("Omar", "Umar", "عمر"),
+    ],
+)
+def test_spellings_share_a_skeleton(spellings: tuple[str, ...]) -> None:
+    assert len({skeleton(s) for s in spellings}) == 1
+
+
+@pytest.mark.parametrize(
+    "name", ["Abdul Rahman", "Abd al-Rahman", "Abdulrahman", "Abdurrahman", "Abd-ar-Rahman", "عبد الرحمن", "عبدالرحمن"]
+)
+def test_abd_compounds_are_one_part(name: str) -> None:
+    assert [p.key for p in name_parts(name)] == ["bd-rhmn"]
+
+
+WANTED = [
+    (
+        "w1",
+        "عبد الرحمن محمد علي الجبوري",
+        [
+            "Abdul Rahman Mohammed Ali al-Jubouri",
+            "Abd al-Rahman Muhamad Aly",
+            "ABDURRAHMAN MOHAMED ALI ALJUBOURI",
+            "AL-JUBURI, Abdulrahman Mohammed",
+        ],
+    ),
+    (
+        "w2",
+        "Ahmed Hussein Kadhim al-Tikriti",
+        ["أحمد حسين كاظم التكريتي", "Ahmad Husain Kazim el-Tikriti", "Ehmed Hussain Kadhim"],
+    ),
+]
+INNOCENTS = [
+    "Abdul Rahman Hassan Ali al-Jubouri",  # different father
+    "Ahmed Hussein Qasim al-Tikriti",  # different grandfather
+    "Mohammed Ali Abdul Rahman",  # the wanted man's father's name as given name
+    "Hussein Ahmed Kadhim al-Tikriti",
+]  # given and father swapped
+
+
+@pytest.fixture(scope="module")
+def index() -> WatchlistIndex:
+    csv = "id,name,aliases,dob,doc_number\n" + "\n".join(f"{i},{n},,," for i, n, _ in WANTED)
+    rng = np.random.default_rng(3)
+    people = generate_people(3000, rng)
+    csv += "\n" + "\n".join(f"x{i},{render_canonical(people, i, i % 2 == 0)},,," for i in range(3000))
+    return WatchlistIndex(parse_watchlist_csv(csv).records)
+
+
+@pytest.mark.parametrize(("wanted", "variant"), [(w, v) for w, _, vs in WANTED for v in vs])
+def test_wanted_found_under_each_variant(index: WatchlistIndex, wanted: str, variant: str) -> None:
+    hits = index.screen(variant)
+    assert hits and hits[0].entry.id == wanted, [(h.entry.id, h.score, h.explanation) for h in hits]
+    assert "≈" in hits[0].explanation
+
+
+@pytest.mark.parametrize("name", INNOCENTS)
+def test_look_alike_innocents_not_flagged(index: WatchlistIndex, name: str) -> None:
+    assert not [h for h in index.screen(name) if h.entry.id in ("w1", "w2")]
+
+
+def test_generated_variants_found(index: WatchlistIndex) -> None:
+    rng = np.random.default_rng(5)
+    people = generate_people(3000, np.random.default_rng(3))
+    found = sum(f"x{i}" in {h.entry.id for h in index.screen(render_variant(people, i, rng))} for i in range(200))
+    assert found >= 190
+
+
+def test_date_of_birth_and_document_number() -> None:
+    csv = "id,name,aliases,dob,doc_number\np1,Khalid Jasim Hamid,Khaled Jassim,1980-05-01,A 1234567\n"
+    ix = WatchlistIndex(parse_watchlist_csv(csv).records)
+    same = ix.screen("Khalid Jasim Hamid", dob="1980-05-01")[0]
+    other = ix.screen("Khalid Jasim Hamid", dob="1995-01-01", threshold=0.0)[0]
+    assert other.score < same.score and "differs" in other.explanation
+    assert ix.screen("Someone Else", doc_number="a1234567")[0].entry.id == "p1"
+
+
+def test_ftm_import_keeps_good_rows_and_reports_bad(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    lines = [
+        json.dumps(
+            {
+                "id": "os-1",
+                "schema": "Person",
+                "properties": {
+                    "name": ["Abu Bakr al-Baghdadi"],
+                    "alias": ["ابو بكر البغدادي", "Ibrahim Awad Ibrahim al-Badri"],
+                    "birthDate": ["1971-07-28"],
+                    "passportNumber": ["X-99"],
+                },
+            }
+        ),
+        "{not json",
+        json.dumps(
+            {"id": "os-2", "schema": "Person", "properties": {"name": ["Bad Date"], "birthDate": ["1971-13-40"]}}
+        ),
+        json.dumps({"id": "os-3", "schema": "Company", "properties": {"name": ["Al-Rafidain Trading Company"]}}),
+        json.dumps({"id": "os-4", "schema": "Address", "properties": {"full": ["Baghdad"]}}),
+    ]
+    path = tmp_path / "list.ftm.json"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    result = load_watchlist(path)
+    assert [e.id for e in result.records] == ["os-1", "os-3"]
+    assert [(p.line, p.field) for p in result.problems] == [(2, "json"), (3, "properties.birthDate")]
+    ix = WatchlistIndex(result.records)
+    assert ix.screen("أبو بكر البغدادي")[0].entry.id == "os-1"
+    assert ix.screen("Ibrahim Awad Ibrahim el-Badri", dob="1971-07-28")[0].entry.doc_numbers == ("X99",)
+
+
+def test_csv_broken_rows_and_unknown_encoding(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    text = "id,name,aliases,dob,doc_number\na,Ali Hassan,,,\nb,,,,\nc,Omar Said,,2001-02-30,\nd,Too,Many,,,,\n"
+    result = parse_watchlist_csv(text)
+    assert [e.id for e in result.records] == ["a"]
+    assert [(p.line, p.record, p.field) for p in result.problems] == [
+        (3, "b", "name"),
+        (4, "c", "dob"),
+        (5, "d", "row"),
+    ]
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"id,name\n1,Caf\xe9 M\xfcller\n")
+    from borderwatch.crossings.problems import CrossingsError
+
+    with pytest.raises(CrossingsError, match="encoding"):
+        load_watchlist(bad)
