@@ -220,6 +220,7 @@ def part_latin(index: int, rng: np.random.Generator | None = None) -> str:
         spellings = GIVEN[index][1]
         return spellings[0] if rng is None else spellings[int(rng.integers(len(spellings)))]
     _, root, sun = ABD_NAMES[index - len(GIVEN)]
+    forms: tuple[str, ...]
     if root == "llah":
         forms = ("Abdullah", "Abdallah", "Abd Allah", "Abdulla")
     else:
