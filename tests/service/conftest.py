@@ -86,13 +86,29 @@ def _new_pg_database(base: str, template: str) -> str:
     return f"{base}/{name}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing() -> Iterator[None]:
+    """Cheap argon2 parameters: the tests sign in dozens of users and the hash strength is not under test."""
+    from argon2 import PasswordHasher
+
+    from borderwatch.service import auth
+
+    saved = auth._hasher
+    auth._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    auth._hasher = saved
+
+
+def _store_url(backend: str, request: pytest.FixtureRequest, directory: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{directory / 'store.sqlite3'}"
+    return _new_pg_database(request.getfixturevalue("pg_base_url"), request.getfixturevalue("pg_template"))
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh, empty store on each backend."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
-    base = request.getfixturevalue("pg_base_url")
-    return _new_pg_database(base, request.getfixturevalue("pg_template"))
+    return _store_url(request.param, request, tmp_path)
 
 
 ServiceFactory = Callable[..., Service]
@@ -149,9 +165,15 @@ class Client:
             time.sleep(0.1)
 
 
-@pytest.fixture()
-def client(make_service: ServiceFactory, border_model: BorderModel) -> Iterator[Client]:
-    service = make_service()
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def client(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, border_model: BorderModel
+) -> Iterator[Client]:
+    """One running server per backend, shared by a module's tests (they use distinct ids and places)."""
+    directory = tmp_path_factory.mktemp(f"service-{request.param}")
+    url = _store_url(request.param, request, directory)
+    settings = load_settings(environ={}, data_dir=directory / "data", database_url=url, housekeeping_period_s=0.2)
+    service = Service(settings, model=border_model)
     with running_server(service) as server:
         yield Client(server, border_model.sensors[0].properties.id)
 
