@@ -50,13 +50,16 @@ _REF_LAT, _REF_LON = 35.0, 40.5  # origin of the metric noise coordinates
 
 def _hash_unit(ix: npt.NDArray[np.int64], iy: npt.NDArray[np.int64], seed: int) -> FloatArray:
     """A value in [-1, 1] for each integer lattice point, stable across runs and platforms."""
-    h = (ix.astype(np.uint64) * np.uint64(0x9E3779B1)) ^ (iy.astype(np.uint64) * np.uint64(0x85EBCA77))
-    h ^= np.uint64(seed * 0x27D4EB2F + 0x165667B1)
-    h ^= h >> np.uint64(15)
-    h *= np.uint64(0x2C1B3C6D)
-    h ^= h >> np.uint64(12)
-    h *= np.uint64(0x297A2D39)
-    h ^= h >> np.uint64(15)
+    with np.errstate(over="ignore"):  # wrapping multiplication is the point of a hash
+        h = np.atleast_1d(ix).astype(np.uint64) * np.uint64(0x9E3779B1)
+        h ^= np.atleast_1d(iy).astype(np.uint64) * np.uint64(0x85EBCA77)
+        h ^= np.uint64((seed * 0x27D4EB2F + 0x165667B1) & 0xFFFFFFFFFFFFFFFF)
+        h ^= h >> np.uint64(15)
+        h *= np.uint64(0x2C1B3C6D)
+        h ^= h >> np.uint64(12)
+        h *= np.uint64(0x297A2D39)
+        h ^= h >> np.uint64(15)
+    h = h.reshape(np.shape(ix))
     return (h & np.uint64(0xFFFFFF)).astype(np.float64) / float(0xFFFFFF) * 2.0 - 1.0
 
 

@@ -20,11 +20,24 @@ def sinjar_dem(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_terrain_geotiff(tmp_path_factory.mktemp("dem") / "sinjar30.tif", SINJAR_BOX, cell_m=30.0)
 
 
-def write_array_dem(path: Path, elevation: np.ndarray, cell_m: float = 30.0, crs: str = "EPSG:32637",
-                    origin: tuple[float, float] = (500_000.0, 4_000_000.0), nodata: float | None = -9999.0) -> Path:
+def write_array_dem(
+    path: Path,
+    elevation: np.ndarray,
+    cell_m: float = 30.0,
+    crs: str = "EPSG:32637",
+    origin: tuple[float, float] = (500_000.0, 4_000_000.0),
+    nodata: float | None = -9999.0,
+) -> Path:
     """A DEM from an array (row 0 north), for terrain whose answer is known by geometry."""
-    profile = {"driver": "GTiff", "width": elevation.shape[1], "height": elevation.shape[0], "count": 1,
-               "dtype": "float32", "transform": from_origin(origin[0], origin[1], cell_m, cell_m), "nodata": nodata}
+    profile = {
+        "driver": "GTiff",
+        "width": elevation.shape[1],
+        "height": elevation.shape[0],
+        "count": 1,
+        "dtype": "float32",
+        "transform": from_origin(origin[0], origin[1], cell_m, cell_m),
+        "nodata": nodata,
+    }
     if crs:
         profile["crs"] = crs
     with rasterio.open(path, "w", **profile) as dst:
