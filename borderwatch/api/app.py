@@ -106,6 +106,7 @@ def db(request: Request) -> Iterator[Session]:
         yield session
 
 
+AlertId = Annotated[int, Path(ge=1, le=2**53, description="Alert number")]
 DbSession = Annotated[Session, Depends(db)]
 PageLimit = Annotated[int, Query(ge=1, le=1000, description="Page size")]
 PageOffset = Annotated[int, Query(ge=0, le=10**9, description="Items to skip")]
@@ -222,7 +223,9 @@ def create_app(service: Service, *, manage_service: bool = True) -> FastAPI:
         return page(session, query, s.Alert, limit, offset)
 
     @api.get("/alerts/{alert_id}", response_model=s.AlertDetail, tags=["alerts"], responses=responses(404))
-    def get_alert(alert_id: int, _: Annotated[Principal, Depends(allowed("alerts.read"))], session: DbSession) -> Any:
+    def get_alert(
+        alert_id: AlertId, _: Annotated[Principal, Depends(allowed("alerts.read"))], session: DbSession
+    ) -> Any:
         """One alert with its lifecycle transitions."""
         alert = session.get(AlertRow, alert_id)
         if alert is None:
@@ -239,25 +242,27 @@ def create_app(service: Service, *, manage_service: bool = True) -> FastAPI:
 
     @api.post("/alerts/{alert_id}/acknowledge", response_model=s.Alert, tags=["alerts"], responses=act)
     def acknowledge(
-        alert_id: int, actor: Annotated[Principal, Depends(allowed("alerts.act"))], body: s.Note | None = None
+        alert_id: AlertId, actor: Annotated[Principal, Depends(allowed("alerts.act"))], body: s.Note | None = None
     ) -> Any:
         """An operator has seen the alert."""
         return service.transition(alert_id, "acknowledged", actor.username, note=body.note if body else None)
 
     @api.post("/alerts/{alert_id}/dispatch", response_model=s.Alert, tags=["alerts"], responses=act)
-    def dispatch(alert_id: int, body: s.Dispatch, actor: Annotated[Principal, Depends(allowed("alerts.act"))]) -> Any:
+    def dispatch(
+        alert_id: AlertId, body: s.Dispatch, actor: Annotated[Principal, Depends(allowed("alerts.act"))]
+    ) -> Any:
         """Send an available patrol to the alert."""
         return service.transition(alert_id, "dispatched", actor.username, patrol_id=body.patrol_id, note=body.note)
 
     @api.post("/alerts/{alert_id}/resolve", response_model=s.Alert, tags=["alerts"], responses=act)
-    def resolve(alert_id: int, body: s.Resolve, actor: Annotated[Principal, Depends(allowed("alerts.act"))]) -> Any:
+    def resolve(alert_id: AlertId, body: s.Resolve, actor: Annotated[Principal, Depends(allowed("alerts.act"))]) -> Any:
         """Close the alert with an outcome and a note; a dispatched patrol becomes available."""
         return service.transition(alert_id, "resolved", actor.username, outcome=body.outcome, note=body.note)
 
     @api.get("/alerts/{alert_id}/suggested-patrols", response_model=list[s.SuggestedPatrol], tags=["alerts"],
              responses=responses(404))  # fmt: skip
     def suggested(
-        alert_id: int,
+        alert_id: AlertId,
         _: Annotated[Principal, Depends(allowed("alerts.act"))],
         limit: Annotated[int, Query(ge=1, le=20)] = 3,
     ) -> Any:

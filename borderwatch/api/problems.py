@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -14,6 +15,7 @@ from borderwatch.alerts import LifecycleError
 from borderwatch.service.alerting import ConflictError, NotFoundError
 
 PROBLEM_MEDIA = "application/problem+json"
+log = logging.getLogger(__name__)
 
 
 class FieldProblem(BaseModel):
@@ -73,6 +75,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         return problem_response(500, "Internal Server Error", f"{type(exc).__name__}: the error is logged", request)
 
 
