@@ -167,57 +167,18 @@ def viewshed_command(
     Like gdal_viewshed, the raster covers the DEM cells within the radius (same cell alignment);
     curvature coefficient is 1 - k.
     """
-    import rasterio
-
-    from borderwatch.coverage.dem import Dem, DemError
-    from borderwatch.coverage.viewshed import OUT_OF_RANGE, SightParams, curvature_coefficient, viewshed
+    from borderwatch.coverage.dem import DemError
+    from borderwatch.coverage.sight import write_observer_viewshed
+    from borderwatch.coverage.viewshed import OUT_OF_RANGE, VISIBLE
 
     try:
-        with Dem(dem) as terrain:
-            row_f, col_f = terrain.rowcol([lat], [lon])
-            if not terrain.inside(row_f, col_f)[0]:
-                raise DemError(f"observer {lat:.5f}, {lon:.5f}: outside DEM {dem}")
-            row, col = int(row_f[0]), int(col_f[0])
-            window = terrain.window(row, col, radius)
-            if window.holes[row - window.row_off, col - window.col_off]:
-                raise DemError(f"observer {lat:.5f}, {lon:.5f}: DEM cell ({row}, {col}) is nodata")
-            dx, dy = terrain.cell_size_m(row, col)
-            params = SightParams(
-                row - window.row_off,
-                col - window.col_off,
-                height,
-                target_height,
-                radius,
-                dx,
-                dy,
-                curvature_coefficient(refraction),
-                terrain.semi_major_m,
-                fov,
-                pan,
-            )
-            seen = viewshed(window.elevation, params)
-            seen[window.holes] = OUT_OF_RANGE
-            transform = terrain.transform @ terrain.transform.translation(window.col_off, window.row_off)
-            profile = {
-                "driver": "GTiff",
-                "width": seen.shape[1],
-                "height": seen.shape[0],
-                "count": 1,
-                "dtype": "uint8",
-                "crs": terrain.crs.to_wkt(),
-                "transform": transform,
-                "nodata": OUT_OF_RANGE,
-                "compress": "deflate",
-            }
-            out.parent.mkdir(parents=True, exist_ok=True)
-            with rasterio.open(out, "w", **profile) as dst:
-                dst.write(seen, 1)
+        seen = write_observer_viewshed(dem, lat, lon, out, height, target_height, radius, refraction, fov, pan)
     except DemError as exc:
         raise _fail(str(exc)) from None
-    inside = seen != OUT_OF_RANGE
+    in_range = int((seen != OUT_OF_RANGE).sum())
+    visible = int((seen == VISIBLE).sum())
     console.print(
-        f"wrote {out}: {int((seen == 1).sum()):,} of {int(inside.sum()):,} cells in range visible "
-        f"({100 * float((seen == 1).sum()) / max(int(inside.sum()), 1):.1f} %)"
+        f"wrote {out}: {visible:,} of {in_range:,} cells in range visible ({100 * visible / max(in_range, 1):.1f} %)"
     )
 
 

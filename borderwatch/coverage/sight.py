@@ -2,21 +2,26 @@
 
 Lives here: the `SightModel` interface (visibility of many (lat, lon) points from one
 observer) and its two implementations, `DemSight` (viewshed on the DEM window around the
-observer) and `SmoothEarthSight` (curvature and refraction only). May import NumPy, pyproj and
+observer) and `SmoothEarthSight` (curvature and refraction only); and `write_observer_viewshed`,
+one observer's visibility GeoTIFF (the gdal_viewshed contract). May import NumPy, rasterio and
 the rest of borderwatch.coverage.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
+import rasterio
+from affine import Affine
 
 from borderwatch.coverage.dem import Dem, DemError
 from borderwatch.coverage.observers import Observer
 from borderwatch.coverage.viewshed import (
+    OPTICAL_REFRACTION,
     OUT_OF_RANGE,
     VISIBLE,
     SightParams,
@@ -169,3 +174,66 @@ class DemSight:
         if inside.any():
             result[inside] = self.dem.holes_at(points.row[inside], points.col[inside])
         return result
+
+
+def write_observer_viewshed(
+    dem_path: str | Path,
+    lat: float,
+    lon: float,
+    out: str | Path,
+    height_m: float = 30.0,
+    target_height_m: float = 1.7,
+    radius_m: float = 15_000.0,
+    refraction_k: float = OPTICAL_REFRACTION,
+    fov_deg: float = 360.0,
+    pan_center_deg: float = 0.0,
+) -> UInt8Array:
+    """One observer's visibility GeoTIFF on the DEM's own grid, the gdal_viewshed contract.
+
+    The raster covers the DEM cells within the radius (aligned with the DEM), 1 visible, 0 hidden,
+    255 (nodata) beyond the radius, outside the field of view or on DEM holes. Returns the array.
+    """
+    with Dem(dem_path) as dem:
+        row_f, col_f = dem.rowcol([lat], [lon])
+        if not dem.inside(row_f, col_f)[0]:
+            west, south, east, north = dem.bounds_lonlat()
+            raise DemError(
+                f"observer {lat:.5f}, {lon:.5f}: outside DEM {dem.path} "
+                f"(lon {west:.3f} to {east:.3f}, lat {south:.3f} to {north:.3f})"
+            )
+        row, col = int(row_f[0]), int(col_f[0])
+        window = dem.window(row, col, radius_m)
+        if window.holes[row - window.row_off, col - window.col_off]:
+            raise DemError(f"observer {lat:.5f}, {lon:.5f}: DEM cell ({row}, {col}) is nodata")
+        dx, dy = dem.cell_size_m(row, col)
+        params = SightParams(
+            row - window.row_off,
+            col - window.col_off,
+            height_m,
+            target_height_m,
+            radius_m,
+            dx,
+            dy,
+            curvature_coefficient(refraction_k),
+            dem.semi_major_m,
+            fov_deg,
+            pan_center_deg,
+        )
+        seen = viewshed(window.elevation, params)
+        seen[window.holes] = OUT_OF_RANGE
+        profile = {
+            "driver": "GTiff",
+            "width": seen.shape[1],
+            "height": seen.shape[0],
+            "count": 1,
+            "dtype": "uint8",
+            "crs": dem.crs.to_wkt(),
+            "transform": dem.transform @ Affine.translation(window.col_off, window.row_off),
+            "nodata": OUT_OF_RANGE,
+            "compress": "deflate",
+        }
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with rasterio.open(target, "w", **profile) as dst:
+        dst.write(seen, 1)
+    return seen
