@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -219,6 +219,107 @@ def evaluate(
     plot_out = plot or events.parent / "scores.png"
     write_scores(scores, json_out, plot_out)
     console.print(f"wrote {json_out} and {plot_out}")
+
+
+# ---------------------------------------------------------------- operations service (issue 5)
+
+if TYPE_CHECKING:
+    from borderwatch.service.config import Settings as ServiceSettings
+
+user_app = typer.Typer(help="People who sign in to the operations service.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(audit_app, name="audit")
+ServiceConfig = Annotated[
+    Path | None, typer.Option("--settings", help="Service settings YAML (docs/service.md); also $BORDERWATCH_CONFIG")
+]
+DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data directory (SQLite store, sensor keys)")]
+DatabaseUrl = Annotated[str | None, typer.Option("--database-url", help="SQLAlchemy URL, e.g. postgresql://...")]
+
+
+def _service_settings(settings: Path | None, **flags: Any) -> ServiceSettings:
+    from borderwatch.service import SettingsError
+    from borderwatch.service.commands import settings_from
+
+    try:
+        return settings_from(settings, **flags)
+    except SettingsError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option("--host", help="Address to listen on (default 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port (default 8080)")] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    settings: ServiceConfig = None,
+) -> None:
+    """Run the operations service: ingest, fusion, alerts, store and API in one process."""
+    from borderwatch.service.commands import run_serve
+
+    run_serve(_service_settings(settings, host=host, port=port, data_dir=data_dir, database_url=database_url))
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="Sign-in name")],
+    role: Annotated[str, typer.Option("--role", help="operator, supervisor, crossing_officer, analyst or admin")],
+    password: Annotated[
+        str,
+        typer.Option(
+            "--password",
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            envvar="BORDERWATCH_NEW_PASSWORD",
+            help="Prompted for when not given",
+        ),
+    ],
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    settings: ServiceConfig = None,
+) -> None:
+    """Add a user with a role; the password is stored as an argon2 hash (audited as actor 'cli')."""
+    from borderwatch.service.commands import run_user_add
+
+    try:
+        run_user_add(_service_settings(settings, data_dir=data_dir, database_url=database_url), username, role,
+                     password, console)  # fmt: skip
+    except ValueError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+@audit_app.command("verify")
+def audit_verify(data_dir: DataDir = None, database_url: DatabaseUrl = None, settings: ServiceConfig = None) -> None:
+    """Check the audit log's hash chain; names every edited or deleted entry (exit 1 if any)."""
+    from borderwatch.service.commands import run_audit_verify
+
+    chosen = _service_settings(settings, data_dir=data_dir, database_url=database_url)
+    if not run_audit_verify(chosen, console):
+        raise typer.Exit(1)
+
+
+@app.command("replay")
+def replay(
+    directory: Annotated[Path, typer.Argument(help="Simulator output directory (detections.jsonl) or the file")],
+    speed: Annotated[float, typer.Option("--speed", min=0.0, help="Times real time; 0 = as fast as possible")] = 1.0,
+    url: Annotated[str, typer.Option("--url", help="The running service")] = "http://127.0.0.1:8080",
+    keys: Annotated[Path | None, typer.Option("--keys", help="Sensor keys JSON (default: in --data-dir)")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Feed a simulator output directory into a running service, each sensor with its own key."""
+    from borderwatch.service.commands import run_replay
+    from borderwatch.service.feed import FeedError
+
+    keys_file = keys or (data_dir or Path("borderwatch-data")) / "sensor_keys.json"
+    try:
+        run_replay(directory, url, keys_file, speed, console)
+    except FeedError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
 
 
 def main() -> None:  # pragma: no cover - entry point
