@@ -18,6 +18,7 @@ import numpy.typing as npt
 from scipy.spatial import cKDTree
 
 from borderwatch.geo.config import AerostatProps, GroundSensorProps, SensorFeature, TowerProps
+from borderwatch.geo.geodesy import GEOD
 from borderwatch.sensors.formats import OBJECT_CLASSES
 
 FloatArray = npt.NDArray[np.float64]
@@ -207,10 +208,28 @@ def _sweep_looks(
     """
     u = rel_bearing / fov
     inside = u < 1.0
-    w = (t0 / period + phase) % 1.0
-    ahead = (u - w) % 1.0
-    looked = inside & (ahead < dt / period)
-    return looked, t0 + ahead * period
+    # The beam points at target u whenever t / period + phase - u is a whole number; count the
+    # whole numbers in [f(t0), f(t0 + dt)) the same way at both ends, so that a target on a step
+    # boundary is looked at in exactly one of the two steps.
+    start = t0 / period + phase - u
+    end = (t0 + dt) / period + phase - u
+    first = np.ceil(start)
+    looked = inside & (first < np.ceil(end))
+    return looked, np.clip((first - phase + u) * period, t0, t0 + dt)
+
+
+def range_bearing(
+    lat0: FloatArray, lon0: FloatArray, lat: FloatArray, lon: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Geodesic distance (m) and azimuth at the origin (degrees from true north, [0, 360)).
+
+    Reports use this exact form, so that a consumer's geodesic `destination(sensor, bearing,
+    range)` lands back on the target; the flat east/north approximation is only used for gating.
+    """
+    if lat.size == 0:
+        return np.zeros(0), np.zeros(0)
+    az, _, dist = GEOD.inv(lon0, lat0, lon, lat)
+    return np.asarray(dist, dtype=np.float64), np.asarray(az, dtype=np.float64) % 360.0
 
 
 def _pairs(sensor_xyz: FloatArray, snapshot: Snapshot, radius_m: float) -> tuple[IntArray, IntArray]:
@@ -372,10 +391,10 @@ class TowerCameras(SensorModel):
                 self.lat[tower[sel]], self.lon[tower[sel]], self.height[tower[sel]], lat[sel], lon[sel]
             )
         tower, mover, t_look, cls = tower[hit], mover[hit], t_look[hit], cls[hit]
-        east, north, true_range = east[hit], north[hit], true_range[hit]
+        true_range, true_bearing = range_bearing(self.lat[tower], self.lon[tower], lat[hit], lon[hit])
         n = tower.size
         range_m = np.maximum(true_range + rng.normal(0.0, 1.0, n) * self.sigma_range[tower], 0.0)
-        bearing = (np.degrees(np.arctan2(east, north)) + rng.normal(0.0, 1.0, n) * self.sigma_bearing[tower]) % 360.0
+        bearing = (true_bearing + rng.normal(0.0, 1.0, n) * self.sigma_bearing[tower]) % 360.0
         reported, conf = self._classify(rng, cls, true_range / self.r50[tower, cls])
         real = DetectionBatch.build(
             self.index[tower],
@@ -485,12 +504,12 @@ class AerostatRadars(SensorModel):
         true_range = np.hypot(east, north)
         cls = snapshot.object_class[mover]
         hit = rng.random(radar.size) < self.pd(radar, cls, true_range, snapshot.speed[mover])
-        radar, mover = radar[hit], mover[hit]
-        t_look, east, north, true_range = t_look[hit], east[hit], north[hit], true_range[hit]
+        radar, mover, t_look = radar[hit], mover[hit], t_look[hit]
+        true_range, true_bearing = range_bearing(self.lat[radar], self.lon[radar], lat[hit], lon[hit])
         n = radar.size
         sigma_r = self.sigma_range_at(radar, true_range)
         range_m = np.maximum(true_range + rng.normal(0.0, 1.0, n) * sigma_r, 0.0)
-        bearing = (np.degrees(np.arctan2(east, north)) + rng.normal(0.0, 1.0, n) * self.sigma_bearing[radar]) % 360.0
+        bearing = (true_bearing + rng.normal(0.0, 1.0, n) * self.sigma_bearing[radar]) % 360.0
         ve, vn = snapshot.vel_east[mover], snapshot.vel_north[mover]
         speed = np.maximum(np.hypot(ve, vn) + rng.normal(0.0, 0.5, n), 0.0)
         heading = (np.degrees(np.arctan2(ve, vn)) + rng.normal(0.0, 5.0, n)) % 360.0

@@ -10,6 +10,7 @@ May import: NumPy, geo, sensors (class codes), sim.scenario.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -37,6 +38,7 @@ BARRIER_FACTOR: dict[str, dict[str, float]] = {
     "trench": {"foot": 0.4, "vehicle": 0.1},
 }
 BAND_M = 20.0
+MAX_LEG_KM = 0.5  # longest leg along the line before it is split to follow the line's bends
 WALL_GAP_KM = (0.3, 1.5)  # how far past a wall's end movers go round it
 WANDER_MIN_OFFSET_M = 400.0  # shepherds and wildlife keep this far from the line
 KEY_STRIDE = 1.0e7  # seconds: route times of mover i live in [i * KEY_STRIDE, (i + 1) * KEY_STRIDE)
@@ -127,7 +129,9 @@ class RoutePlanner:
 
     def _window(self, group: MoverGroup, default_end: float) -> float:
         low, high = group.window_s if group.window_s is not None else (0.0, default_end)
-        return float(self.rng.uniform(low, min(high, self.duration)))
+        # A window past a shortened run (--duration) starts its movers at the end: never seen.
+        low, high = min(low, self.duration), min(high, self.duration)
+        return float(self.rng.uniform(low, high))
 
     def _id(self, prefix: str) -> str:
         self.counter += 1
@@ -391,7 +395,38 @@ def _expand(
                             BARRIER_FACTOR[barrier.barrier_type]["vehicle" if route.mode == "vehicle" else "foot"],
                         )
             speeds.append(speed * factor)
-    return kms, offs, speeds, dwells, crossings
+    # A waypoint set on the line itself (an official crossing's gate) is a crossing too.
+    marked = {k for k, _ in crossings}
+    for k in range(1, len(offs) - 1):
+        if offs[k] == 0.0 and k not in marked:
+            before = next((o for o in reversed(offs[:k]) if o != 0.0), 0.0)
+            after = next((o for o in offs[k + 1 :] if o != 0.0), 0.0)
+            if before * after < 0.0:
+                crossings.append((k, "inbound" if after > 0.0 else "outbound"))
+    crossings.sort()
+    return _subdivide(kms, offs, speeds, dwells, crossings)
+
+
+def _subdivide(
+    kms: list[float], offs: list[float], speeds: list[float], dwells: list[float], crossings: list[tuple[int, str]]
+) -> tuple[list[float], list[float], list[float], list[float], list[tuple[int, str]]]:
+    """Split legs longer than MAX_LEG_KM along the line, so that routes follow its bends.
+
+    A straight lat/lon chord between two km markers far apart would cut across a bend of the
+    border, and a patrol 400 m inside it would cross the line without knowing.
+    """
+    out_km, out_off, out_speed, out_dwell = [kms[0]], [offs[0]], [], [dwells[0]]
+    new_index = [0]
+    for i in range(len(kms) - 1):
+        pieces = max(1, math.ceil(abs(kms[i + 1] - kms[i]) / MAX_LEG_KM))
+        for j in range(1, pieces + 1):
+            frac = j / pieces
+            out_km.append(kms[i] + frac * (kms[i + 1] - kms[i]))
+            out_off.append(offs[i] + frac * (offs[i + 1] - offs[i]))
+            out_speed.append(speeds[i])
+            out_dwell.append(dwells[i + 1] if j == pieces else 0.0)
+        new_index.append(len(out_km) - 1)
+    return out_km, out_off, out_speed, out_dwell, [(new_index[k], d) for k, d in crossings]
 
 
 def to_routes(station_routes: Sequence[StationRoute], model: BorderModel) -> list[Route]:
