@@ -52,7 +52,6 @@ class SightParams:
     earth_radius_m: float = WGS84_SEMI_MAJOR_M
     fov_deg: float = 360.0
     pan_center_deg: float = 0.0
-    absolute_observer_m: float | None = None  # an aerostat flies at a fixed altitude above sea level
 
 
 @numba.njit(cache=True, fastmath=False)
@@ -127,11 +126,7 @@ def viewshed(elevation: npt.NDArray[np.floating], params: SightParams) -> UInt8A
         raise ValueError(f"observer cell ({params.row}, {params.col}) is outside the {n_rows}x{n_cols} window")
     east, north = offsets_m((n_rows, n_cols), params)
     r2 = north[:, None] ** 2 + east[None, :] ** 2
-    eye = (
-        params.absolute_observer_m
-        if params.absolute_observer_m is not None
-        else float(elevation[params.row, params.col]) + params.observer_height_m
-    )
+    eye = float(elevation[params.row, params.col]) + params.observer_height_m
     drop = params.curvature_coeff / (2.0 * params.earth_radius_m)
     h = np.asarray(elevation, dtype=np.float64) - eye - drop * r2
     out = np.empty((n_rows, n_cols), dtype=np.uint8)

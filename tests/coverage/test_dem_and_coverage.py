@@ -188,3 +188,22 @@ def test_sinjar_box_constant_is_on_the_ridge() -> None:
     lon = np.linspace(SINJAR_BOX[0], SINJAR_BOX[2], 40)
     z = terrain.elevation(*np.meshgrid(lat, lon, indexing="ij"))
     assert z.max() - z.min() > 600.0  # the peer test needs real relief
+
+
+def test_a_geographic_dem_sees_what_a_projected_one_sees(tmp_path: Path, sinjar_dem: Path) -> None:
+    """SRTM-style 1 arc-second cells in EPSG:4326 (25 x 31 m here) against 30 m transverse Mercator."""
+    from borderwatch.coverage.observers import Observer
+
+    geographic = write_terrain_geotiff(tmp_path / "geo.tif", SINJAR_BOX, cell_m=1 / 3600, crs="EPSG:4326")
+    with Dem(geographic) as dem:
+        dx, dy = dem.cell_size_m(dem.shape[0] // 2, dem.shape[1] // 2)
+    assert dx == pytest.approx(24.9, abs=0.3) and dy == pytest.approx(30.8, abs=0.3)
+    rng = np.random.default_rng(8)
+    lat, lon = rng.uniform(36.29, 36.36, 3000), rng.uniform(41.71, 41.82, 3000)
+    tower = Observer("t", "tower", 36.33, 41.76, 30.0, 5000.0)
+    seen = []
+    for path in (sinjar_dem, geographic):
+        sight = DemSight(Dem(path))
+        seen.append(sight.visible(tower, 1.7, sight.prepare(lat, lon)))
+    assert 0.2 < seen[0].mean() < 0.95
+    assert (seen[0] == seen[1]).mean() > 0.95
