@@ -149,7 +149,7 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any, live: Live) -> Iterator[Any]:
     """A fresh page (its own storage) that records every request it makes."""
-    context = browser.new_context(viewport={"width": 1400, "height": 850})
+    context = browser.new_context(viewport={"width": 1100, "height": 680})
     page = context.new_page()
     page.requests = []  # type: ignore[attr-defined]
     page.on("request", lambda request: page.requests.append(request.url))
@@ -181,5 +181,3 @@ def wait_until(predicate: Any, timeout_s: float = 10.0, what: str = "condition")
             return
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}")
-
-

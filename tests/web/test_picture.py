@@ -59,7 +59,8 @@ def test_alert_triage_acknowledge_dispatch_resolve_with_audit(page: Any, live: L
     assert item.get_attribute("data-state") == "new"
     item.click()
     page.wait_for_function(
-        "() => window.borderwatch.map.map.getSource('alerts').serialize().data.features.some(f => f.properties.selected)"
+        "() => window.borderwatch.map.map.getSource('alerts').serialize().data.features"
+        ".some(f => f.properties.selected)"
     )
     shot(page, "alert-selected")
     selected = page.locator(f'li.alert[data-alert-id="{alert_id}"]')

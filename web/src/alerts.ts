@@ -50,6 +50,8 @@ export class AlertQueue {
   private selected: number | null = null;
   private showResolved = false;
   private message = "";
+  // What the user has chosen or typed per alert, kept across re-renders (pushes arrive while typing).
+  private drafts = new Map<number, { patrol?: string; outcome?: string; note?: string }>();
 
   constructor(
     private root: HTMLElement,
@@ -150,10 +152,12 @@ export class AlertQueue {
       const select = document.createElement("select");
       select.className = "patrol-select";
       const suggestion = nearestAvailable(a, this.patrols);
+      const draft = this.draft(a.id);
       for (const p of this.patrols.filter((p) => p.state === "available")) {
-        const option = new Option(p.name || p.id, p.id, false, p.id === suggestion?.patrol.id);
+        const option = new Option(p.name || p.id, p.id, false, p.id === (draft.patrol ?? suggestion?.patrol.id));
         select.add(option);
       }
+      select.onchange = () => (draft.patrol = select.value);
       const hint = paragraph(
         suggestion ? t("alerts.suggested", { name: suggestion.patrol.name || suggestion.patrol.id, km: num(suggestion.km, 1) }) : t("alerts.no_patrol"),
         "hint",
@@ -166,13 +170,23 @@ export class AlertQueue {
       const outcome = document.createElement("select");
       outcome.className = "outcome-select";
       outcome.setAttribute("aria-label", t("alerts.outcome"));
-      for (const o of OUTCOMES) outcome.add(new Option(t(`outcome.${o}`), o));
+      const draft = this.draft(a.id);
+      for (const o of OUTCOMES) outcome.add(new Option(t(`outcome.${o}`), o, false, o === draft.outcome));
+      outcome.onchange = () => (draft.outcome = outcome.value);
       const note = document.createElement("input");
       note.className = "note";
       note.placeholder = t("alerts.note");
+      note.value = draft.note ?? "";
+      note.oninput = () => (draft.note = note.value);
       box.append(outcome, note, button(t("action.resolve"), "resolve", () => this.act(a, "resolve", outcome.value, note.value)));
     }
     return box;
+  }
+
+  private draft(id: number): { patrol?: string; outcome?: string; note?: string } {
+    let draft = this.drafts.get(id);
+    if (!draft) this.drafts.set(id, (draft = {}));
+    return draft;
   }
 
   async select(id: number): Promise<void> {

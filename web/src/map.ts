@@ -337,7 +337,9 @@ export class OperationalMap {
       const el = document.createElement("div");
       el.className = `map-label ${cls}`;
       el.textContent = text;
-      this.labels.push(new maplibregl.Marker({ element: el, anchor: "left", offset: [8, 0] }).setLngLat(lngLat).addTo(this.map));
+      const rtl = lang() === "ar"; // labels sit after the symbol in reading order
+      const marker = new maplibregl.Marker({ element: el, anchor: rtl ? "right" : "left", offset: [rtl ? -8 : 8, 0] });
+      this.labels.push(marker.setLngLat(lngLat).addTo(this.map));
     };
     for (const f of this.basemap.layers.crossings?.features ?? []) {
       const p = f.properties as { name: string; name_ar?: string };
