@@ -53,6 +53,21 @@ def crossings_step(out: Path, console: Console) -> None:
 DEMO_STEPS.append(crossings_step)
 
 
+def simulate_step(out: Path, console: Console) -> None:
+    """Simulate the quiet-night scenario and draw its detections and truth on the border map."""
+    from borderwatch.sim.command import run_simulate
+    from borderwatch.sim.picture import draw_run
+
+    model = load_border_model()
+    run_dir = out / "quiet-night"
+    run_simulate("quiet-night", model, run_dir, console)
+    path = draw_run(model, run_dir, out / "quiet-night.png", title="borderwatch — quiet-night: detections and truth")
+    console.print(f"[green]map:[/] {path}")
+
+
+DEMO_STEPS.append(simulate_step)
+
+
 def run_demo(out: Path, console: Console) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for step in DEMO_STEPS:
