@@ -53,6 +53,16 @@ def crossings_step(out: Path, console: Console) -> None:
 DEMO_STEPS.append(crossings_step)
 
 
+def service_step(out: Path, console: Console) -> None:
+    """Operations service: stream smuggling-surge into the API and watch the alerts arrive."""
+    from borderwatch.service.demo import service_step as run
+
+    run(out, console)
+
+
+DEMO_STEPS.append(service_step)
+
+
 def simulate_step(out: Path, console: Console) -> None:
     """Simulate the quiet-night scenario and draw its detections and truth on the border map."""
     from borderwatch.sim.command import run_simulate
