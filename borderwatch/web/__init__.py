@@ -14,7 +14,7 @@ from typing import Any
 STATIC_ENV = "BORDERWATCH_WEB_STATIC"
 
 
-class WebAppMissing(RuntimeError):
+class WebAppMissingError(RuntimeError):
     """The built web app is not where it should be (run `make web`)."""
 
 
@@ -35,14 +35,14 @@ def is_built(directory: Path | None = None) -> bool:
 def mount_web(app: Any, directory: Path | None = None, *, required: bool = False) -> bool:
     """Serve the built app at `/` of `app` (mounted last, so API routes win); False when it is not built.
 
-    With `required`, a missing build raises WebAppMissing with the path and the command that builds it.
+    With `required`, a missing build raises WebAppMissingError with the path and the command that builds it.
     """
     from starlette.staticfiles import StaticFiles
 
     where = directory or static_dir()
     if not is_built(where):
         if required:
-            raise WebAppMissing(f"web app not built: {where / 'index.html'} is missing; run `make web`")
+            raise WebAppMissingError(f"web app not built: {where / 'index.html'} is missing; run `make web`")
         return False
     app.mount("/", StaticFiles(directory=where, html=True), name="web")
     return True

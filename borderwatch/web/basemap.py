@@ -50,7 +50,9 @@ def _collection(features: list[Feature]) -> FeatureCollection:
     return {"type": "FeatureCollection", "features": features}
 
 
-def _ring(lat: float, lon: float, radius_m: float, start_deg: float = 0.0, span_deg: float = 360.0) -> list[list[float]]:
+def _ring(
+    lat: float, lon: float, radius_m: float, start_deg: float = 0.0, span_deg: float = 360.0
+) -> list[list[float]]:
     """A closed lon/lat ring: a circle, or a wedge from the centre when span_deg < 360."""
     steps = max(4, int(np.ceil(COVERAGE_VERTICES * span_deg / 360.0)))
     azimuths = start_deg + np.linspace(0.0, span_deg, steps + 1)
