@@ -106,7 +106,7 @@ def db(request: Request) -> Iterator[Session]:
         yield session
 
 
-AlertId = Annotated[int, Path(ge=1, le=2**53, description="Alert number")]
+AlertId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Alert number")]
 DbSession = Annotated[Session, Depends(db)]
 PageLimit = Annotated[int, Query(ge=1, le=1000, description="Page size")]
 PageOffset = Annotated[int, Query(ge=0, le=10**9, description="Items to skip")]

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -87,13 +87,15 @@ def store_detections(session: Session, records: Sequence[Record], now: float, re
     if not unique:
         return
     rows = [_row(d, now) for d in unique.values()]
+    table = cast(Table, DetectionRow.__table__)
     dialect = session.get_bind().dialect.name
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert if dialect == "sqlite" else insert)(
-        DetectionRow
-    )
-    if hasattr(statement, "on_conflict_do_nothing"):
-        statement = statement.on_conflict_do_nothing(index_elements=["id"])
-    inserted = set(session.scalars(statement.returning(DetectionRow.id), rows))
+    make_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert if dialect == "sqlite" else None
+    if make_insert is None:
+        raise RuntimeError(f"the store supports SQLite and PostgreSQL, not {dialect}")
+    # Core, not the ORM: a batch of thousands goes out as a few multi-row INSERTs; RETURNING says
+    # which ids were new, so a detection seen before (this batch or an earlier one) counts once.
+    statement = make_insert(table).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
+    inserted = set(session.connection().execute(statement, rows).scalars())
     result.accepted += len(inserted)
     result.duplicates += len(unique) - len(inserted)
     result.detections.extend(d for d in unique.values() if d.id in inserted)
