@@ -28,7 +28,7 @@ def detection_positions(model: BorderModel, detections: list[Detection]) -> dict
     polar: dict[str, list[Detection]] = defaultdict(list)
     for det in detections:
         sensor = sensors.get(det.sensor_id)
-        kind = sensor.properties.sensor_type if sensor is not None else "unknown"
+        kind: str = sensor.properties.sensor_type if sensor is not None else "unknown"
         if det.lat is not None and det.lon is not None:
             by_type[kind].append((det.lat, det.lon))
         elif sensor is not None:
