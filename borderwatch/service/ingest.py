@@ -6,12 +6,13 @@ May import borderwatch.sensors.formats and borderwatch.store.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from borderwatch.sensors.formats import Detection, FormatError, Heartbeat, Record, parse_record
@@ -72,6 +73,35 @@ def _row(d: Detection, now: float) -> dict[str, Any]:
     }  # fmt: skip
 
 
+_COLUMNS = (
+    "id", "sensor_id", "time", "object_class", "class_conf", "lat", "lon", "sigma_m", "range_m", "bearing_deg",
+    "sigma_range_m", "sigma_bearing_deg", "speed_mps", "heading_deg", "extra", "received_at",
+)  # fmt: skip
+_SQLITE_INSERT = f"INSERT OR IGNORE INTO detections ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+
+
+def _insert_sqlite(session: Session, detections: list[Detection], now: float) -> set[str]:
+    """SQLite fast path: the driver's executemany, several times quicker than per-row parameter
+    processing. The caller serialises SQLite ingest transactions (Service.ingest), so "which ids
+    already exist" and the insert are one step and the count of new detections is exact."""
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    ids = [d.id for d in detections]
+    existing: set[str] = set()
+    for start in range(0, len(ids), 900):  # SQLite's default limit on bound parameters is 999
+        chunk = ids[start : start + 900]
+        query = f"SELECT id FROM detections WHERE id IN ({','.join('?' * len(chunk))})"
+        existing.update(row[0] for row in raw.execute(query, chunk))
+    fresh = [d for d in detections if d.id not in existing]
+    raw.executemany(_SQLITE_INSERT, [
+            (d.id, d.sensor_id, d.time, d.object_class, d.class_conf, d.lat, d.lon, d.sigma_m, d.range_m,
+             d.bearing_deg, d.sigma_range_m, d.sigma_bearing_deg, d.speed_mps, d.heading_deg,
+             None if d.extra is None else json.dumps(d.extra), now)
+            for d in fresh
+        ])  # fmt: skip
+    return {d.id for d in fresh}
+
+
 def store_detections(session: Session, records: Sequence[Record], now: float, result: IngestResult) -> None:
     """Insert new detections (a repeated id, in this batch or before, is counted as a duplicate)."""
     unique: dict[str, Detection] = {}
@@ -86,16 +116,16 @@ def store_detections(session: Session, records: Sequence[Record], now: float, re
                 unique[record.id] = record
     if not unique:
         return
-    rows = [_row(d, now) for d in unique.values()]
-    table = cast(Table, DetectionRow.__table__)
     dialect = session.get_bind().dialect.name
-    make_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert if dialect == "sqlite" else None
-    if make_insert is None:
-        raise RuntimeError(f"the store supports SQLite and PostgreSQL, not {dialect}")
-    # Core, not the ORM: a batch of thousands goes out as a few multi-row INSERTs; RETURNING says
-    # which ids were new, so a detection seen before (this batch or an earlier one) counts once.
-    statement = make_insert(table).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
-    inserted = set(session.connection().execute(statement, rows).scalars())
+    if dialect == "sqlite":
+        inserted = _insert_sqlite(session, list(unique.values()), now)
+    else:
+        rows = [_row(d, now) for d in unique.values()]
+        table = cast(Table, DetectionRow.__table__)
+        # Core, not the ORM: a batch goes out as a few multi-row INSERTs; RETURNING says which ids
+        # were new, so a detection seen before (this batch or an earlier one) counts once.
+        statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
+        inserted = set(session.connection().execute(statement, rows).scalars())
     result.accepted += len(inserted)
     result.duplicates += len(unique) - len(inserted)
     result.detections.extend(d for d in unique.values() if d.id in inserted)
