@@ -146,7 +146,7 @@ def top_share_quality(
     total = max(float(revenue.sum()), 1e-9)
     out = []
     for share in shares:
-        k = max(1, int(round(share * len(score))))
+        k = max(1, round(share * len(score)))
         top = order[:k]
         out.append(
             {

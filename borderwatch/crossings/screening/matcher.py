@@ -25,6 +25,7 @@ from rapidfuzz.distance import Levenshtein
 
 from borderwatch.crossings.plates import PlateError, normalise_plate
 from borderwatch.crossings.screening.names import NamePart, name_parts, split_roles
+from borderwatch.crossings.screening.romanise import confusable, frames_agree
 from borderwatch.crossings.screening.watchlist import Watchlist, WatchlistEntry, normalise_doc
 
 PART_MATCH = 0.74  # key similarity at which two parts count as the same name: one edit in four letters
@@ -32,6 +33,8 @@ CONFLICT_WEIGHT = 2.0  # a differing part on both sides
 MISSING_WEIGHT = 0.5  # a part on one side only
 NISBA_WEIGHT = 0.6  # tribal / family / place parts count less than given names
 DEFAULT_THRESHOLD = 0.8
+EDIT_MATCH = 0.84  # edit similarity of two skeletons that still counts as one name: one edit in seven
+VOWEL_CONFLICT = 0.5  # the same consonants with other long vowels: a different name
 _COMPANY_WORDS = {
     "company",
     "co",
@@ -146,6 +149,11 @@ class WatchlistIndex:
     def candidates(self, parts: Sequence[NamePart]) -> list[int]:
         """Indexed names sharing at least one positional pair with the query, most pairs first."""
         keys = self._index_keys(parts, grow=False)
+        core, family = split_roles(tuple(parts))
+        if len(core) >= 3:
+            # the last part may be the family name written without its article: "Ferah Muhammad Juburi"
+            alt = (*core[:-1], core[-1].as_family(), *family)
+            keys = list(dict.fromkeys(keys + self._index_keys(alt, grow=False)))
         if not keys:
             return []
         qkeys = np.asarray(keys, dtype=np.int64)
@@ -218,12 +226,19 @@ def _entity_parts(name: str, kind: str) -> tuple[NamePart, ...]:
 
 
 def part_similarity(a: NamePart, b: NamePart) -> float:
-    """1 for the same skeleton, 0.92 for the same coarse skeleton, else edit similarity of the keys."""
-    if a.key == b.key:
-        return 1.0
+    """1 for the same skeleton, 0.92 for the same coarse skeleton, else edit similarity of the keys;
+    a skeleton written with other long vowels is another name (Hassan / Hussein, هدى / هادي)."""
     if a.coarse == b.coarse:
-        return 0.92
-    return float(Levenshtein.normalized_similarity(a.key, b.key))
+        if a.frame is not None and b.frame is not None and not frames_agree(a.frame, b.frame):
+            return VOWEL_CONFLICT
+        if a.key == b.key:
+            return 1.0
+        arabic_both = a.frame is not None and b.frame is not None and a.frame[0] == b.frame[0] == "ar"
+        return 0.92 if confusable(a.key, b.key) and not arabic_both else VOWEL_CONFLICT
+    # an edit in the skeleton (which already absorbs vowels and spelling) is a typo only in a long
+    # name; one consonant in four is as often another name built on a neighbouring root
+    sim = float(Levenshtein.normalized_similarity(a.key, b.key))
+    return sim if sim >= EDIT_MATCH else min(sim, PART_MATCH - 0.04)
 
 
 def score_parts(query: Sequence[NamePart], listed: Sequence[NamePart]) -> tuple[float, str]:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from borderwatch.crossings.screening.romanise import clean_arabic, coarse, is_arabic, romanise, skeleton
+from borderwatch.crossings.screening.romanise import Frame, analyse, clean_arabic, coarse, is_arabic, romanise
 
 _CONNECTORS = {"bin", "ibn", "bint", "ben", "b.", "بن", "بنت", "ابن", "son", "of"}
 _ARTICLES = {
@@ -52,10 +52,15 @@ class NamePart:
     latin: str
     key: str
     nisba: bool = False  # family, tribal or place name (al-Tikriti, al-Jubouri): optional in a match
+    frame: Frame | None = None  # vowels between the consonants of `key` (simple parts only)
+    coarse: str = ""  # `key` with the classes Latin spellings confuse merged: the index key
 
-    @property
-    def coarse(self) -> str:
-        return coarse(self.key)
+    def __post_init__(self) -> None:
+        if not self.coarse:
+            object.__setattr__(self, "coarse", coarse(self.key))
+
+    def as_family(self) -> NamePart:
+        return NamePart(self.text, self.latin, self.key, True, self.frame, self.coarse)
 
 
 def _strip_article(word: str) -> tuple[str, bool]:
@@ -66,6 +71,8 @@ def _strip_article(word: str) -> tuple[str, bool]:
         if word.startswith(("وال", "بال")) and len(word) > 4:
             return word[3:], True
         return word, False
+    if word[:2] in ("Al", "El") and len(word) > 3 and word[2].isupper():
+        return word[2:], True  # AlTai, ElJubouri
     low = word.lower()
     # glued Latin article (Aljubouri, Elbaghdadi): a consonant must follow, and enough must remain
     if (
@@ -120,7 +127,7 @@ def name_parts(name: str) -> tuple[NamePart, ...]:
     if "," in name:
         family, _, rest = name.partition(",")
         if rest.strip():
-            tail = tuple(NamePart(p.text, p.latin, p.key, True) for p in _parts(family))
+            tail = tuple(p.as_family() for p in _parts(family))
             return _parts(rest) + tail
     return _parts(name)
 
@@ -140,28 +147,7 @@ def _parts(name: str) -> tuple[NamePart, ...]:
     """
     words: list[tuple[str, bool]] = []  # (word without article, had an article)
     for raw in _raw_words(name):
-        low = raw.lower().strip(".'")
-        if low in _CONNECTORS:
-            continue
-        if low in _ARTICLES:  # a detached article: "Al Jubouri", "ال جبوري"
-            words.append(("", True))
-            continue
-        # hyphen inside a Latin word that is not an article: Abdul-Rahman -> two words
-        pieces = [raw]
-        if not is_arabic(raw) and "-" in raw:
-            word, had_article = _strip_article(raw)
-            if had_article:
-                pieces = [word]
-                words.append(("", True))
-            pieces = [p for piece in pieces for p in piece.split("-") if p]
-        for piece in pieces:
-            if piece.lower() in _ARTICLES:  # Abd-al-Wahhab
-                words.append(("", True))
-                continue
-            word, had_article = _strip_article(piece)
-            if had_article:
-                words.append(("", True))
-            words.append((word, False))
+        words.extend(_word_tokens(raw))
     # merge the pending-article markers into the following word
     merged: list[tuple[str, bool]] = []
     pending = False
@@ -175,44 +161,99 @@ def _parts(name: str) -> tuple[NamePart, ...]:
     i = 0
     while i < len(merged):
         word, article = merged[i]
-        low = word.lower()
+        kind = _word_kind(word)
         nxt = merged[i + 1][0] if i + 1 < len(merged) else None
-        joined = _ABD_JOINED.match(low) if not is_arabic(word) else None
-        if low in _ABDULLAH:
+        if kind == "abdullah":
             parts.append(NamePart(word, "abd-allah", "bd-lh"))
             i += 1
-            continue
-        if (low in ("abd", "abdu", "عبد") or _ABD_LATIN.match(low)) and nxt:
+        elif kind == "abd" and nxt:
             parts.append(_compound("bd", word, nxt))
             i += 2
-            continue
-        if joined:  # Abdulrahman, Abdurrahman, Abdelkarim
-            rest = low[joined.end() :]
-            parts.append(_compound("bd", word, rest, text=word))
+        elif kind == "abd-joined":  # Abdulrahman, Abdurrahman, Abdelkarim
+            parts.append(_joined_abd(word))
             i += 1
-            continue
-        if low in ("abu", "abou", "abo", "ابو", "أبو") and nxt:
+        elif kind == "abu" and nxt:
             parts.append(_compound("b", word, nxt))
             i += 2
-            continue
-        if (low in _DIN or (article and word == "دين")) and parts:  # Nur al-Din, Salah ad-Din: one part
+        elif (kind == "din" or (article and word == "دين")) and parts:  # Nur al-Din, Salah ad-Din: one part
             last = parts.pop()
             parts.append(NamePart(f"{last.text} {word}", f"{last.latin}-din", f"{last.key}-dn", last.nisba))
             i += 1
-            continue
-        key = skeleton(word)
-        if key:
-            nisba = article
-            parts.append(NamePart(word, romanise(word).lower() if is_arabic(word) else low, key, nisba))
-        i += 1
+        else:
+            part = _simple_part(word, article)
+            if part is not None:
+                parts.append(part)
+            i += 1
     return tuple(parts)
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_tokens(raw: str) -> tuple[tuple[str, bool], ...]:
+    """One written word as (word, False) pieces and ("", True) article markers: al-Jubouri,
+    Abdul-Rahman, Abd-al-Wahhab, a detached "Al" or "ال"; connectors (bin, ibn) give nothing."""
+    low = raw.lower().strip(".'")
+    if low in _CONNECTORS:
+        return ()
+    if low in _ARTICLES:  # a detached article: "Al Jubouri", "ال جبوري"
+        return (("", True),)
+    out: list[tuple[str, bool]] = []
+    # hyphen inside a Latin word that is not an article: Abdul-Rahman -> two words
+    pieces = [raw]
+    if not is_arabic(raw) and "-" in raw:
+        word, had_article = _strip_article(raw)
+        if had_article:
+            pieces = [word]
+            out.append(("", True))
+        pieces = [p for piece in pieces for p in piece.split("-") if p]
+    for piece in pieces:
+        if piece.lower() in _ARTICLES:  # Abd-al-Wahhab
+            out.append(("", True))
+            continue
+        word, had_article = _strip_article(piece)
+        if had_article:
+            out.append(("", True))
+        out.append((word, False))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_kind(word: str) -> str:
+    low = word.lower()
+    if low in _ABDULLAH:
+        return "abdullah"
+    if low in ("abd", "abdu", "عبد") or _ABD_LATIN.match(low):
+        return "abd"
+    if not is_arabic(word) and _ABD_JOINED.match(low):
+        return "abd-joined"
+    if low in ("abu", "abou", "abo", "ابو", "أبو"):
+        return "abu"
+    if low in _DIN:
+        return "din"
+    return "simple"
+
+
+@lru_cache(maxsize=1 << 17)
+def _simple_part(word: str, article: bool) -> NamePart | None:
+    """One ordinary name part; a part written with an article is a family, tribal or place name."""
+    key, frame = analyse(word)
+    if not key:
+        return None
+    latin = romanise(word).lower() if is_arabic(word) else word.lower()
+    return NamePart(word, latin, key, article, frame)
+
+
+def _joined_abd(word: str) -> NamePart:
+    low = word.lower()
+    joined = _ABD_JOINED.match(low)
+    assert joined is not None  # _word_kind said so
+    return _compound("bd", word, low[joined.end() :], text=word)
 
 
 def _compound(head: str, first: str, second: str, text: str | None = None) -> NamePart:
     """A two-word name (Abd al-Rahman, Abu Bakr) as one part keyed 'head-rest'."""
     rest, _ = _strip_article(second)
     latin = romanise(rest).lower() if is_arabic(rest) else rest.lower()
-    key = skeleton(rest)
+    key = analyse(rest)[0]
     if head == "bd" and key in ("l", "lh"):
         key = "lh"  # Abdullah, Abdallah, Abd Allah, عبد الله
     return NamePart(text or f"{first} {second}", f"{head}-{latin}", f"{head}-{key}")

@@ -121,8 +121,8 @@ _LATIN_DIGRAPHS = [
     ("ch", "c"),
     ("th", "z"),
     ("dh", "z"),
-    ("zh", "z"),
     ("ph", "f"),
+    ("dj", "j"),
     ("ck", "k"),
 ]
 _LATIN_CLASS: dict[str, str] = {
@@ -140,7 +140,7 @@ _LATIN_CLASS: dict[str, str] = {
     "v": "f",
     "q": "k",
     "k": "k",
-    "g": "k",
+    "g": "g",  # Latin g writes غ, Iraqi ق (Gasim) and Egyptian ج (Gamal): its own class
     "c": "k",
     "l": "l",
     "m": "m",
@@ -153,7 +153,7 @@ _LATIN_MARKS = str.maketrans({"ʿ": "", "ʾ": "", "'": "", "`": "", "’": "", "
 
 def is_arabic(text: str) -> bool:
     """True when the text holds any Arabic-script letter."""
-    return any("\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f" for ch in text)
+    return _ARABIC_RE.search(text) is not None
 
 
 def clean_arabic(text: str) -> str:
@@ -187,35 +187,154 @@ def romanise(text: str) -> str:
     return " ".join(out)
 
 
+# Vowel symbols of the frame (see `analyse`): Arabic long-vowel letters, and ayn / hamza, which
+# Latin writes as an apostrophe, a doubled vowel or nothing: "X" means "anything may stand here".
+_ARABIC_VOWEL: dict[str, str] = {
+    "ا": "A",
+    "آ": "A",
+    "ى": "Y",  # alif maqsura: written -a, and confused with ي at the end of a word
+    "ي": "I",
+    "ی": "I",
+    "و": "U",
+    "ع": "X",
+    "ء": "X",
+    "أ": "X",
+    "إ": "X",
+    "ئ": "X",
+    "ؤ": "X",
+}
+# Latin ayn / hamza marks become "9" (upper-case letters are taken by the digraph classes).
+_LATIN_VOWEL = {"a": "a", "e": "e", "i": "i", "o": "o", "u": "u", "y": "i", "w": "u", "9": "X"}
+_LATIN_MARKS_X = str.maketrans({"ʿ": "9", "ʾ": "9", "'": "9", "`": "9", "’": "9", "‘": "9", "´": "9", "-": ""})
+_ARABIC_RE = re.compile("[\u0600-\u06ff\u0750-\u077f]")
+Frame = tuple[str, ...]
+
+
 @lru_cache(maxsize=1 << 20)
+def analyse(part: str) -> tuple[str, Frame]:
+    """The consonant skeleton of one name part and its vowel frame: what is written between the
+    consonants (one entry per gap, before the first and after the last included), prefixed with
+    the script ("ar" / "la"). The frame tells Hassan / حسن from Hussein / حسين, which share "hsn"."""
+    tokens: list[tuple[str, str]] = []  # (consonant class or "", vowel symbol or "")
+    if is_arabic(part):
+        script = "ar"
+        word = clean_arabic(part)
+        for i, ch in enumerate(word):
+            cls = _ARABIC_CLASS.get(ch, "")
+            if cls in ("w", "y") and i > 0:
+                cls = ""
+            tokens.append((cls, "" if cls else _ARABIC_VOWEL.get(ch, "")))
+        if word.endswith(("ة", "ه")) and len(word) > 2:
+            tokens[-1] = ("", "A" if word.endswith("ة") else "X")  # Fatima, Fatimah, فاطمة
+        if word[:1] in "أإآا":
+            tokens[0] = ("", "V")  # a written initial vowel: Ahmad / أحمد is not Hamad / حمد
+    else:
+        script = "la"
+        word = unicodedata.normalize("NFKD", part.lower().translate(_LATIN_MARKS_X))
+        word = "".join(ch for ch in word if not unicodedata.combining(ch))
+        if word.startswith("ou") and len(word) > 3 and word[2] in "aeiy":
+            word = "w" + word[2:]  # French spellings: Oualid, Ouassim
+        if word.startswith("zh"):
+            word = "Z" + word[2:]  # Kurdish ژ: Zhino; inside a word z-h is two letters (Azhar, أزهر)
+        for digraph, cls in _LATIN_DIGRAPHS:
+            word = word.replace(digraph, cls.upper())
+        for i, ch in enumerate(word):
+            cls = ch.lower() if ch.isupper() else _LATIN_CLASS.get(ch, "")
+            if cls in ("w", "y") and i > 0:
+                cls = ""  # w and y write long vowels and diphthongs after the first letter
+            tokens.append((cls, "" if cls else _LATIN_VOWEL.get(ch, "")))
+    consonants: list[str] = []
+    gaps: list[str] = [""]
+    for cls, vowel in tokens:
+        if not cls:
+            gaps[-1] += vowel
+        elif consonants and consonants[-1] == cls:
+            continue  # doubled consonant (Hussein / Husein / حسين): one, its vowels run on
+        else:
+            consonants.append(cls)
+            gaps.append("")
+    # A final h is dropped on both sides: Latin writes ة as -a or -ah (Fatima, Fatimah, فاطمة) and
+    # both scripts end Falah / فلاح with it; keeping it would split more spellings than it separates.
+    if len(consonants) > 2 and consonants[-1] == "h":
+        consonants.pop()
+        last = gaps.pop()
+        gaps[-1] += last
+    return "".join(consonants), (script, *gaps)
+
+
 def skeleton(part: str) -> str:
     """Script-independent consonant key of one name part (one word, no article).
 
     >>> skeleton("Muhammad") == skeleton("Mohamed") == skeleton("محمد") == "mhmd"
     True
     """
-    if is_arabic(part):
-        word = clean_arabic(part)
-        classes = [_ARABIC_CLASS.get(ch, "") for ch in word]
-        if word.endswith(("ة", "ه")) and len(word) > 2:
-            classes[-1] = ""  # final ta marbuta / h: Fatima, Fatimah, فاطمة
-    else:
-        word = unicodedata.normalize("NFKD", part.lower().translate(_LATIN_MARKS))
-        word = "".join(ch for ch in word if not unicodedata.combining(ch))
-        if word.startswith("ou") and len(word) > 3 and word[2] in "aeiy":
-            word = "w" + word[2:]  # French spellings: Oualid, Ouassim
-        for digraph, cls in _LATIN_DIGRAPHS:
-            word = word.replace(digraph, cls.upper())
-        classes = [ch.lower() if ch.isupper() else _LATIN_CLASS.get(ch, "") for ch in word]
-    # w and y are consonants only where they open the part; elsewhere they write long vowels.
-    key = "".join(c for i, c in enumerate(classes) if c and (c not in "wy" or i == 0))
-    key = re.sub(r"(.)\1+", r"\1", key)  # doubled consonants: Hussein / Husein / حسين
-    # A final h is dropped on both sides: Latin writes ة as -a or -ah (Fatima, Fatimah, فاطمة) and
-    # both scripts end Falah / فلاح with it; keeping it would split more spellings than it separates.
-    return key[:-1] if len(key) > 2 and key.endswith("h") else key
+    return analyse(part)[0]
+
+
+_QUALITY = {"a": "a", "e": "aiu", "i": "i", "o": "u", "u": "u", "A": "a", "I": "i", "U": "u", "Y": "ai", "V": "aiu"}
+_LATIN_LONG = {"ee", "oo", "aa", "ai", "ei"}
+
+
+def _gap(script: str, text: str) -> tuple[frozenset[str] | None, bool]:
+    """(vowel qualities written in one gap, None for 'anything'; whether Latin writes it long)."""
+    if "X" in text:
+        return None, False
+    if script == "la" and len(text) == 2 and text in _LATIN_LONG:
+        return frozenset("i" if text[1] == "i" or text == "ee" else text[0].replace("o", "u")), True
+    return frozenset("".join(_QUALITY[ch] for ch in text)), False
+
+
+@lru_cache(maxsize=1 << 18)
+def frames_agree(a: Frame, b: Frame) -> bool:
+    """Whether two vowel frames of the same skeleton may write one name.
+
+    A long vowel that Arabic writes (ا و ي) must appear in the Latin spelling with its quality; a
+    Latin long vowel (ee, oo, aa, ai, ei) needs an Arabic letter; between Latin spellings only
+    qualities are compared (e is any vowel, a dropped vowel agrees with anything: Fatima / Fatma),
+    and one short vowel may differ or be left out (Yusuf / Yousif, Fatima / Fatma) but not two
+    (Hadi / Huda, Mahmud / Mohammed).
+    """
+    if len(a) != len(b):
+        return True  # not aligned: the caller compares keys only
+    sa, sb = a[0], b[0]
+    if (a[1] == "") != (b[1] == "") and "9" not in a[1] + b[1]:
+        return False  # both scripts write an initial vowel: Aflah / أفلح is not Falah / فلاح
+    short_differ = 0
+    if sa == "la" and sb == "ar":
+        a, b, sa, sb = b, a, sb, sa
+    for ga, gb in zip(a[1:], b[1:], strict=True):
+        qa, long_a = _gap(sa, ga)
+        qb, long_b = _gap(sb, gb)
+        if qa is None or qb is None:
+            continue
+        if sa == "ar" and sb == "ar":
+            if bool(qa) != bool(qb) or (qa and not qa & qb):
+                return False
+        elif sa == "ar":  # Arabic against Latin
+            if (not qa and long_b) or (qa and not qa & qb) or (qa and gb == "e" and "i" not in qa):
+                return False  # (Latin e writes a short vowel or ī, never ā or ū)
+        elif not qa and not qb:
+            continue
+        elif not qa or not qb:
+            short_differ += 1
+            if len(ga) + len(gb) > 1 or short_differ > 1:
+                return False  # Latin drops a short vowel (Fatima / Fatma), never a long one
+        elif not qa & qb:
+            short_differ += 1
+            if long_a or long_b or short_differ > 1:
+                return False
+    return True
 
 
 _COARSE = str.maketrans({"z": "d", "t": "d", "x": "k", "j": "k", "g": "k"})
+# Classes one letter may be written in (ظ as dh / z / d, ث as th / t, خ as kh / k, ق as q / g,
+# ج as j / g): two skeletons that differ only in such pairs may be one name; j against q may not.
+_CONFUSABLE = {frozenset(p) for p in ("zd", "zt", "dt", "xk", "gk", "gj", "gx")}
+
+
+def confusable(a: str, b: str) -> bool:
+    """Whether two skeletons of equal length differ only in letters that spellings confuse."""
+    return len(a) == len(b) and all(x == y or frozenset((x, y)) in _CONFUSABLE for x, y in zip(a, b, strict=True))
 
 
 def coarse(key: str) -> str:
