@@ -158,16 +158,20 @@ def simulate(
     speed: Annotated[float, typer.Option("--speed", min=0.001, help="Real-time factor with --realtime")] = 1.0,
     seed: Annotated[int | None, typer.Option("--seed", help="Override the scenario's seed")] = None,
     duration: Annotated[float | None, typer.Option("--duration", help="Override the duration (s)")] = None,
+    dem: Annotated[Path | None, typer.Option("--dem", help="DEM (GeoTIFF): towers do not see through terrain")] = None,
     config: ConfigOption = None,
 ) -> None:
     """Simulate a scenario: sensor detections and ground truth as JSON Lines (docs/formats.md)."""
+    from borderwatch.coverage.dem import DemError
     from borderwatch.sim import ScenarioError
     from borderwatch.sim.command import run_simulate
 
     model = load_model_or_exit(config)
     try:
-        run_simulate(scenario, model, out, console, realtime=realtime, speed=speed, seed=seed, duration_s=duration)
-    except ScenarioError as exc:
+        run_simulate(
+            scenario, model, out, console, realtime=realtime, speed=speed, seed=seed, duration_s=duration, dem=dem
+        )
+    except (ScenarioError, DemError) as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(2) from None
 

@@ -24,6 +24,8 @@ from borderwatch.sensors.formats import OBJECT_CLASSES
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+# Terrain masking: (tower indices, target lat, target lon) -> visible.
+LineOfSight = Callable[[IntArray, FloatArray, FloatArray], BoolArray]
 
 PERSON, VEHICLE, ANIMAL, UNKNOWN = (OBJECT_CLASSES.index(c) for c in ("person", "vehicle", "animal", "unknown"))
 
@@ -32,8 +34,8 @@ _A = 6_378_137.0
 _E2 = 6.69437999014e-3
 _SPHERE_R = 6_371_008.8
 
-# Target heights (m) for the horizon: a standing person, a pickup, a sheep or camel herd.
-TARGET_HEIGHT_M = np.array([1.7, 2.0, 1.2, 1.5])
+# Target heights (m) for the horizon, as in coverage: a standing person, a pickup, an animal; unknown as a person.
+TARGET_HEIGHT_M = np.array([1.7, 2.0, 1.0, 1.7])
 # Horizon distance k * (sqrt(h1) + sqrt(h2)) km with h in metres: 3.57 geometric; 3.86 for light
 # with standard refraction; 4.12 for radar with the 4/3-earth model.
 OPTICAL_HORIZON_K = 3.86
@@ -320,7 +322,8 @@ class TowerCameras(SensorModel):
 
     Reports are polar (range, bearing from the tower). Classification gets worse with range: near
     targets are classed right with ~0.95, at R50 about half are reported "unknown" or confused
-    (person <-> animal). `line_of_sight(lat0, lon0, h0, lat, lon)` may add terrain masking.
+    (person <-> animal). `line_of_sight(tower, lat, lon)` (tower: index in this model) may add
+    terrain masking from a DEM.
     """
 
     sensor_type = "tower"
@@ -331,7 +334,7 @@ class TowerCameras(SensorModel):
         global_index: Sequence[int],
         clutter: Clutter,
         phase: FloatArray,
-        line_of_sight: Callable[[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray], BoolArray] | None = None,
+        line_of_sight: LineOfSight | None = None,
     ) -> None:
         super().__init__(features, global_index)
         props = [f.properties for f in features]
@@ -387,9 +390,7 @@ class TowerCameras(SensorModel):
         hit = rng.random(tower.size) < self.pd(tower, cls, true_range)
         if self.line_of_sight is not None and np.any(hit):
             sel = np.flatnonzero(hit)
-            hit[sel] = self.line_of_sight(
-                self.lat[tower[sel]], self.lon[tower[sel]], self.height[tower[sel]], lat[sel], lon[sel]
-            )
+            hit[sel] = self.line_of_sight(tower[sel], lat[sel], lon[sel])
         tower, mover, t_look, cls = tower[hit], mover[hit], t_look[hit], cls[hit]
         true_range, true_bearing = range_bearing(self.lat[tower], self.lon[tower], lat[hit], lon[hit])
         n = tower.size

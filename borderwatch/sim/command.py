@@ -18,7 +18,11 @@ from borderwatch.sim.scenario import Scenario, ScenarioError, load_scenario
 
 
 def prepare(
-    scenario_ref: str, model: BorderModel, seed: int | None = None, duration_s: float | None = None
+    scenario_ref: str,
+    model: BorderModel,
+    seed: int | None = None,
+    duration_s: float | None = None,
+    dem: Path | None = None,
 ) -> Simulation:
     """A ready simulation; ScenarioError for an unknown or bad scenario."""
     scenario: Scenario = load_scenario(scenario_ref)
@@ -32,7 +36,7 @@ def prepare(
             scenario = Scenario.model_validate({**scenario.model_dump(by_alias=True), **changes})
         except ValidationError as exc:
             raise ScenarioError(f"scenario {scenario.name!r}: {exc.errors()[0]['msg']} ({changes})") from None
-    return Simulation(scenario, model)
+    return Simulation(scenario, model, dem=dem)
 
 
 def summary_table(summary: dict[str, Any]) -> Table:
@@ -75,8 +79,9 @@ def run_simulate(
     speed: float = 1.0,
     seed: int | None = None,
     duration_s: float | None = None,
+    dem: Path | None = None,
 ) -> dict[str, Any]:
-    simulation = prepare(scenario_ref, model, seed, duration_s)
+    simulation = prepare(scenario_ref, model, seed, duration_s, dem)
     if realtime:
         console.print(f"streaming into {out}/detections.jsonl and truth.jsonl at {speed:g}x real time")
     summary = simulate_to_dir(simulation, out, realtime=realtime, speed=speed)

@@ -28,8 +28,8 @@ from borderwatch.sensors.models import (
     BoolArray,
     Clutter,
     DetectionBatch,
-    FloatArray,
     GroundSensors,
+    LineOfSight,
     SensorModel,
     Snapshot,
     TowerCameras,
@@ -38,7 +38,6 @@ from borderwatch.sim.movers import MoverTable, build_movers
 from borderwatch.sim.scenario import Scenario, ScenarioError, Span, resolve_area
 
 SENSOR_REACH_KM = 60.0  # sensors farther than this from the area see nothing of it
-LineOfSight = Callable[[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray], BoolArray]
 
 
 def _json(text: str) -> str:
@@ -92,9 +91,9 @@ class Tally:
 
 
 class Simulation:
-    """A scenario on a border model, ready to run."""
+    """A scenario on a border model, ready to run; with `dem`, towers do not see through terrain."""
 
-    def __init__(self, scenario: Scenario, model: BorderModel, line_of_sight: LineOfSight | None = None) -> None:
+    def __init__(self, scenario: Scenario, model: BorderModel, dem: Path | None = None) -> None:
         self.scenario = scenario
         self.model = model
         self.spans: list[Span] = resolve_area(scenario, model)
@@ -113,6 +112,11 @@ class Simulation:
         def features(kind: str) -> list[SensorFeature]:
             return [self.sensors[i] for i in by_type[kind]]
 
+        line_of_sight: LineOfSight | None = None
+        if dem is not None:
+            from borderwatch.sim.terrain import DemLineOfSight  # rasterio only when a DEM is given
+
+            line_of_sight = DemLineOfSight(dem, features("tower"))
         self.models: list[SensorModel] = [
             TowerCameras(features("tower"), by_type["tower"], clutter, phase[by_type["tower"]], line_of_sight),
             AerostatRadars(features("aerostat"), by_type["aerostat"], clutter, phase[by_type["aerostat"]]),
@@ -410,11 +414,12 @@ def run_simulation(
     for output in simulation.steps():
         detections.writelines(output.detections)
         truth.writelines(output.truth)
+        if realtime:  # a live reader sees each step as soon as it is simulated
+            detections.flush()
+            truth.flush()
         if on_step is not None:
             on_step(output)
         if realtime:
-            detections.flush()
-            truth.flush()
             due = started + (output.t0 + simulation.step_s) / speed
             pause = due - wallclock.perf_counter()
             if pause > 0:

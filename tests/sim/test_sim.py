@@ -127,8 +127,6 @@ def test_sensor_selection_and_scripted_outage(border_model: BorderModel, tmp_pat
     text = CROSSERS + "outages:\n  rate_per_hour: 0\n  scripted: [{sensor: aero-2, start_s: 100, duration_s: 300}]\n"
     summary = run(text, border_model, tmp_path)
     assert set(summary["sensors"]) == {"ground", "aerostat"}
-    start = load_scenario  # silence linters about unused import paths in this module
-    del start
     records = list(RecordReader(tmp_path / "detections.jsonl"))
     t0 = min(r.time for r in records)
     aero = [r.time - t0 for r in records if r.sensor_id == "aero-2"]
@@ -273,3 +271,21 @@ def test_cli_simulate_writes_files_and_rejects_unknown_scenarios(tmp_path: Path)
     bad = runner.invoke(app, ["simulate", "no-such-scenario", "--out", str(tmp_path)])
     assert bad.exit_code == 2
     assert "quiet-night" in bad.output
+
+
+def test_realtime_flushes_each_step_for_a_live_reader(border_model: BorderModel, tmp_path: Path) -> None:
+    from borderwatch.sim.engine import run_simulation
+
+    simulation = Simulation(parse_scenario(CROSSERS.replace("duration_s: 900", "duration_s: 40")), border_model)
+    seen_on_disk: list[int] = []
+    with open(tmp_path / "d.jsonl", "w") as det, open(tmp_path / "t.jsonl", "w") as tru:
+        written = [0]
+
+        def check(output: Any) -> None:
+            written[0] += len(output.detections)
+            seen_on_disk.append(len((tmp_path / "d.jsonl").read_text().splitlines()) - written[0])
+
+        summary = run_simulation(simulation, det, tru, realtime=True, speed=1e6, on_step=check)
+    assert len(seen_on_disk) == 40
+    assert all(missing == 0 for missing in seen_on_disk)  # every written line is already readable
+    assert summary["heartbeats"] > 0
