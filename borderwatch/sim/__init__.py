@@ -6,13 +6,14 @@ the `borderwatch simulate` command (`command`). Shipped scenarios are in `scenar
 May import: geo, sensors, maps (for pictures). Nothing downstream (fusion, alerts, store, api).
 """
 
-from borderwatch.sim.engine import Simulation, run_simulation, simulate_to_dir
+from borderwatch.sim.engine import Simulation, iter_records, run_simulation, simulate_to_dir
 from borderwatch.sim.scenario import Scenario, ScenarioError, load_scenario, parse_scenario, shipped_scenarios
 
 __all__ = [
     "Scenario",
     "ScenarioError",
     "Simulation",
+    "iter_records",
     "load_scenario",
     "parse_scenario",
     "run_simulation",

@@ -22,7 +22,7 @@ import orjson
 
 from borderwatch.geo.config import SensorFeature
 from borderwatch.geo.model import BorderModel
-from borderwatch.sensors.formats import OBJECT_CLASSES, format_time
+from borderwatch.sensors.formats import OBJECT_CLASSES, Record, format_time, parse_line
 from borderwatch.sensors.models import (
     AerostatRadars,
     BoolArray,
@@ -393,6 +393,20 @@ class Simulation:
                 for o in self.outages
             ],
         }
+
+
+def iter_records(simulation: Simulation, *, truth: bool = False) -> Iterator[Record]:
+    """The run as records, in time order: detections and heartbeats (and truth with `truth=True`).
+
+    For in-process consumers (the live demo, tests); each step's lines are parsed back through the
+    interchange format, so what they get is exactly what the files would hold.
+    """
+    for output in simulation.steps():
+        lines = output.detections + output.truth if truth else output.detections
+        records = [parse_line(line) for line in lines]
+        if truth:
+            records.sort(key=lambda r: r.time)
+        yield from records
 
 
 def run_simulation(

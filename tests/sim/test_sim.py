@@ -289,3 +289,15 @@ def test_realtime_flushes_each_step_for_a_live_reader(border_model: BorderModel,
     assert len(seen_on_disk) == 40
     assert all(missing == 0 for missing in seen_on_disk)  # every written line is already readable
     assert summary["heartbeats"] > 0
+
+
+def test_iter_records_matches_the_files(border_model: BorderModel, tmp_path: Path) -> None:
+    from borderwatch.sim import iter_records
+
+    text = CROSSERS.replace("duration_s: 900", "duration_s: 60")
+    run(text, border_model, tmp_path)
+    from_files = list(RecordReader(tmp_path / "detections.jsonl"))
+    in_process = list(iter_records(Simulation(parse_scenario(text), border_model)))
+    assert in_process == from_files
+    with_truth = list(iter_records(Simulation(parse_scenario(text), border_model), truth=True))
+    assert len(with_truth) == len(from_files) + len(list(RecordReader(tmp_path / "truth.jsonl")))
