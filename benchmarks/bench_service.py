@@ -127,8 +127,8 @@ def _run(console: Console, model: Any, workdir: Path) -> None:
         clients = [httpx.Client(base_url=url, timeout=120) for _ in range(CLIENTS)]
 
         def post(k: int, sensor: str, batch: list[dict[str, Any]]) -> int:
-            reply = clients[k].post("/api/v1/detections", content=orjson.dumps(batch),
-                                    headers={"X-Sensor-Key": keys[sensor], "Content-Type": "application/json"})  # fmt: skip
+            headers = {"X-Sensor-Key": keys[sensor], "Content-Type": "application/json"}
+            reply = clients[k].post("/api/v1/detections", content=orjson.dumps(batch), headers=headers)
             return int(reply.json()["accepted"])
 
         http_ok, http_s = drive(http_load, post)
@@ -149,8 +149,8 @@ def _run(console: Console, model: Any, workdir: Path) -> None:
         while metric(http, "borderwatch_fusion_queue_batches") > 0 and time.monotonic() - drained < 120:
             time.sleep(0.2)
         p99 = metric(http, "borderwatch_ingest_to_alert_p99_seconds")
-        alerts = sum(float(l.split()[-1]) for l in http.get("/metrics").text.splitlines()
-                     if l.startswith("borderwatch_alerts_total{"))  # fmt: skip
+        samples = http.get("/metrics").text.splitlines()
+        alerts = sum(float(s.split()[-1]) for s in samples if s.startswith("borderwatch_alerts_total{"))
     finally:
         server.terminate()
         server.wait(timeout=30)

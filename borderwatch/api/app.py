@@ -456,7 +456,9 @@ def create_app(service: Service, *, manage_service: bool = True) -> FastAPI:
             return
 
     @app.websocket("/api/v1/stream")
-    async def stream(websocket: WebSocket, token: str | None = None, topics: str = "alert,track,sensor_health") -> None:
+    async def stream(
+        websocket: WebSocket, token: str | None = None, topics: str = "alert,track,sensor_health,patrol"
+    ) -> None:
         """Push for the web picture: {"topic": ..., "data": ...} for track updates, alerts, sensor health."""
         bearer = token or (websocket.headers.get("authorization") or "")[7:]
         with service.read() as session:
