@@ -23,6 +23,7 @@ from borderwatch.fusion.kalman import inverse_2x2, mahalanobis2, position_covari
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 NO_PAIR_COST = 1e6  # cost of a pair outside the gate in a cluster's dense matrix
+DENSE_LIMIT = 40_000  # up to this many matrix cells, one dense problem beats splitting into clusters
 
 
 @dataclass
@@ -96,6 +97,12 @@ def assign(gated: Gated, n_tracks: int, n_dets: int) -> tuple[IntArray, IntArray
     rest = ~lone
     if np.any(rest):
         ti, dj, cost = gated.track[rest], gated.detection[rest], gated.cost[rest]
+        rows, r_inv = np.unique(ti, return_inverse=True)
+        cols, c_inv = np.unique(dj, return_inverse=True)
+        if rows.size * cols.size <= DENSE_LIMIT:
+            # Small enough for one dense problem: cheaper than finding the clusters first.
+            _solve(rows, cols, r_inv, c_inv, cost, out_t, out_d)
+            return np.concatenate(out_t).astype(np.int64), np.concatenate(out_d).astype(np.int64)
         # Bipartite graph: tracks are nodes 0..n_tracks-1, detections follow.
         graph = coo_matrix((np.ones(ti.size), (ti, dj + n_tracks)), shape=(n_tracks + n_dets,) * 2)
         _, label = connected_components(graph, directed=False)
@@ -105,10 +112,23 @@ def assign(gated: Gated, n_tracks: int, n_dets: int) -> tuple[IntArray, IntArray
         for chunk in np.split(order, bounds):
             rows, r_inv = np.unique(ti[chunk], return_inverse=True)
             cols, c_inv = np.unique(dj[chunk], return_inverse=True)
-            matrix = np.full((rows.size, cols.size), NO_PAIR_COST)
-            matrix[r_inv, c_inv] = cost[chunk]
-            r_sel, c_sel = linear_sum_assignment(matrix)
-            good = matrix[r_sel, c_sel] < NO_PAIR_COST
-            out_t.append(rows[r_sel[good]])
-            out_d.append(cols[c_sel[good]])
+            _solve(rows, cols, r_inv, c_inv, cost[chunk], out_t, out_d)
     return np.concatenate(out_t).astype(np.int64), np.concatenate(out_d).astype(np.int64)
+
+
+def _solve(
+    rows: IntArray,
+    cols: IntArray,
+    r_inv: IntArray,
+    c_inv: IntArray,
+    cost: FloatArray,
+    out_t: list[IntArray],
+    out_d: list[IntArray],
+) -> None:
+    """Hungarian algorithm on one dense block; pairs outside the gate are never chosen."""
+    matrix = np.full((rows.size, cols.size), NO_PAIR_COST)
+    matrix[r_inv, c_inv] = cost
+    r_sel, c_sel = linear_sum_assignment(matrix)
+    good = matrix[r_sel, c_sel] < NO_PAIR_COST
+    out_t.append(rows[r_sel[good]])
+    out_d.append(cols[c_sel[good]])

@@ -21,7 +21,7 @@ from borderwatch.fusion.params import CLASSES, EventParams
 from borderwatch.fusion.tracks import CONFIRMED, TrackTable, track_id
 from borderwatch.fusion.types import BorderEvent, EventType
 from borderwatch.geo.geodesy import LocalFrame
-from borderwatch.geo.model import BorderModel
+from borderwatch.geo.model import BorderModel, Locations
 from borderwatch.sensors.formats import Heartbeat
 
 FloatArray = npt.NDArray[np.float64]
@@ -147,16 +147,13 @@ class BorderEventDetector:
             details={"speed_mps": round(float(np.hypot(table.x[i, 2], table.x[i, 3])), 2)},
         )
 
-    def on_updates(self, table: TrackTable, rows: IntArray, now: float) -> list[BorderEvent]:
-        """Confirmed tracks that were updated: crossings, barriers, loitering."""
-        rows = rows[table.status[rows] == CONFIRMED]
+    def on_updates(self, table: TrackTable, rows: IntArray, loc: Locations, now: float) -> list[BorderEvent]:
+        """Confirmed tracks that were updated (`loc`: where each of `rows` is): crossings, barriers, loitering."""
         if rows.size == 0:
             return []
         p = self.params
         xy = table.x[rows, :2]
         t = table.t[rows]
-        lat, lon = self.frame.to_latlon(xy[:, 0], xy[:, 1])
-        loc = self.model.locate_many(lat, lon)
         off, km = loc.offset_m, loc.km
         events: list[BorderEvent] = []
 

@@ -65,6 +65,7 @@ class DetectionBatch:
     class_conf: FloatArray  # (n,)
     velocity: FloatArray  # (n,2) reported velocity, NaN when not reported
     sensor: list[str]
+    sensor_code: IntArray  # (n,) small integer per sensor id, stable for one tracker
 
     @property
     def size(self) -> int:
@@ -80,6 +81,7 @@ class DetectionBatch:
             self.class_conf[idx],
             self.velocity[idx],
             [self.sensor[i] for i in idx.tolist()],
+            self.sensor_code[idx],
         )
 
 
@@ -89,6 +91,7 @@ def to_batch(
     sites: dict[str, SensorSite],
     params: TrackerParams,
     skipped: Counter[str],
+    sensor_codes: dict[str, int],
 ) -> DetectionBatch:
     """Detections (any order) as a time-sorted batch; unplaceable ones are counted in `skipped`."""
     n = len(detections)
@@ -178,6 +181,6 @@ def to_batch(
         )
         velocity[rows, 0] = speed * np.sin(heading)
         velocity[rows, 1] = speed * np.cos(heading)
-    return DetectionBatch(
-        time[keep], z[keep], r[keep], cls, conf, velocity, [detections[i].sensor_id for i in keep.tolist()]
-    )
+    sensors = [detections[i].sensor_id for i in keep.tolist()]
+    codes = np.fromiter((sensor_codes.setdefault(s, len(sensor_codes)) for s in sensors), np.int64, len(sensors))
+    return DetectionBatch(time[keep], z[keep], r[keep], cls, conf, velocity, sensors, codes)

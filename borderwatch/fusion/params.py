@@ -30,9 +30,11 @@ class TrackerParams:
         }
     )
     gate_chi2: float = 13.8  # chi-square gate on the 2-D innovation (99.9 %)
-    window_s: float = 1.0  # detections are associated in batches of this much data time
+    window_s: float = 5.0  # detections are associated in batches of this much data time
     lag_s: float = 1.0  # out-of-order detections up to this late are put back in order; later ones skipped
-    max_rounds: int = 3  # association rounds per batch: one detection per track per round (multi-sensor)
+    max_rounds: int = 8  # association rounds per batch: one detection per track per round (multi-sensor)
+    same_scan_s: float = 1.0  # a track takes one detection per sensor within this time (one scan's look)
+    init_slice_s: float = 1.0  # new tracks start from this much of a batch at a time
     confirm_hits: int = 3  # M of M-of-N: detections needed to confirm a tentative track ...
     confirm_window_s: float = 20.0  # ... within this many seconds of its first detection (N, in time)
     coast_after_s: float = 12.0  # a confirmed track without detections this long is reported coasting
@@ -46,7 +48,6 @@ class TrackerParams:
     unknown_max_speed_mps: float = 15.0  # initial velocity spread of a track started by an 'unknown'
     merge_m: float = 40.0  # two confirmed tracks this close ...
     merge_speed_mps: float = 1.5  # ... moving alike are one object: the younger is dropped
-    emit_tentative: bool = False  # also report tentative tracks' states
     duplicate_memory_s: float = 120.0  # detection ids are remembered this long to drop re-sent copies
 
 

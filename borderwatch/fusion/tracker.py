@@ -13,9 +13,10 @@ import math
 from collections.abc import Iterable, Iterator
 
 import numpy as np
+import numpy.typing as npt
 from scipy.spatial import cKDTree
 
-from borderwatch.fusion.association import assign, gate
+from borderwatch.fusion.association import Gated, assign, gate
 from borderwatch.fusion.events import BorderEventDetector, heading_deg
 from borderwatch.fusion.kalman import predict, update
 from borderwatch.fusion.measurements import DetectionBatch, sensor_sites, to_batch
@@ -23,10 +24,10 @@ from borderwatch.fusion.params import CLASSES, EventParams, TrackerParams
 from borderwatch.fusion.tracks import COASTING, CONFIRMED, STATUS_NAMES, TENTATIVE, TrackTable, track_id
 from borderwatch.fusion.types import FusionOutput, TrackState, TrackStatus
 from borderwatch.geo.geodesy import FloatArray, LocalFrame
-from borderwatch.geo.model import BorderModel
+from borderwatch.geo.model import BorderModel, Locations
 from borderwatch.sensors.formats import Detection, Heartbeat, Record
 
-IntArray = np.ndarray
+IntArray = npt.NDArray[np.int64]
 
 
 def tracking_frame(model: BorderModel) -> LocalFrame:
@@ -51,6 +52,7 @@ class Tracker:
         self.processed_until = -math.inf  # detections before this are late
         self.latest = -math.inf  # latest data time seen
         self._seen: dict[str, float] = {}
+        self._sensor_codes: dict[str, int] = {}
         p = self.params
         self._accel = np.array([p.motion[c].accel_psd for c in CLASSES])
         self._max_speed = np.array([p.motion[c].max_speed_mps for c in CLASSES])
@@ -101,7 +103,7 @@ class Tracker:
         ready = [d for d in self.pending if d.time < horizon]
         if ready:
             self.pending = [d for d in self.pending if d.time >= horizon]
-            batch = to_batch(ready, self.frame, self.sites, self.params, out.skipped)
+            batch = to_batch(ready, self.frame, self.sites, self.params, out.skipped, self._sensor_codes)
             for sensor_id, t in zip(batch.sensor, batch.time.tolist(), strict=True):
                 self.events.heard(sensor_id, t)
             edges = (
@@ -127,47 +129,79 @@ class Tracker:
         return np.asarray(np.exp(self.tracks.logp[rows]) @ self._accel, dtype=np.float64)
 
     def _step(self, batch: DetectionBatch, out: FusionOutput) -> None:
-        """One batch: associate in rounds (one detection per track per round), then initiate."""
+        """One batch: associate, start tracks from what no track could take, repeat for the rest."""
         tr = self.tracks
         p = self.params
+        updated: list[IntArray] = []
+        newly_confirmed: list[IntArray] = []
+        taken = _Taken()
         remaining = np.arange(batch.size)
+        while remaining.size:
+            remaining, gated = self._associate(batch, remaining, taken, updated, newly_confirmed)
+            fresh = remaining[~gated]
+            if fresh.size == 0:
+                break
+            # Start tracks from the first second of what is left; the later detections of the same
+            # new objects then join those tracks instead of starting more.
+            first = fresh[batch.time[fresh] < batch.time[fresh[0]] + p.init_slice_s]
+            self._initiate(batch, first)
+            remaining = fresh[batch.time[fresh] >= batch.time[fresh[0]] + p.init_slice_s]
+        rows = np.unique(np.concatenate(updated)) if updated else np.empty(0, np.int64)
+        rows = rows[tr.status[rows] != TENTATIVE]
+        confirmed_rows = np.concatenate(newly_confirmed) if newly_confirmed else np.empty(0, np.int64)
+        now = float(batch.time[-1])
+        out.events += self.events.on_confirmed(tr, confirmed_rows, now)
+        # Locate once: the events and the emitted states both need km, offset and sector.
+        lat, lon = self.frame.to_latlon(tr.x[rows, 0], tr.x[rows, 1])
+        loc = self.model.locate_many(lat, lon)
+        not_new = ~np.isin(rows, confirmed_rows)
+        out.events += self.events.on_updates(tr, rows[not_new], _subset(loc, not_new), now)
+        self._emit_states(rows, out, located=(lat, lon, loc))
+        self._merge(now)
+        out.events += self.events.convergence(tr, now)
+
+    def _associate(
+        self,
+        batch: DetectionBatch,
+        remaining: IntArray,
+        taken: _Taken,
+        updated: list[IntArray],
+        newly_confirmed: list[IntArray],
+    ) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+        """Rounds of gating and GNN: each round a track takes at most one detection, and never a second
+        one from the same sensor's scan; returns the detections left and whether each was in a gate."""
+        tr = self.tracks
+        p = self.params
         gated_any = np.zeros(batch.size, bool)
-        updated = np.zeros(len(tr), bool)
-        newly_confirmed: list[int] = []
         for _ in range(p.max_rounds):
             if len(tr) == 0 or remaining.size == 0:
                 break
             g = gate(
                 tr.x, tr.p, tr.t, self._q(), batch.time[remaining], batch.z[remaining], batch.r[remaining], p.gate_chi2
             )
+            gated_any[remaining[g.detection]] = True
+            allowed = taken.allowed(
+                g.track, batch.sensor_code[remaining[g.detection]], batch.time[remaining[g.detection]], p.same_scan_s
+            )
+            g = Gated(g.track[allowed], g.detection[allowed], g.cost[allowed])
             if g.track.size == 0:
                 break
-            gated_any[remaining[g.detection]] = True
             ti, dj = assign(g, len(tr), remaining.size)
             if ti.size == 0:
                 break
             dets = remaining[dj]
             was_tentative = tr.status[ti] == TENTATIVE
             self._update(ti, dets, batch)
-            updated[ti] = True
+            taken.add(ti, batch.sensor_code[dets], batch.time[dets])
+            updated.append(ti)
             promote = ti[was_tentative & (tr.hits[ti] >= p.confirm_hits)]
             tr.status[promote] = CONFIRMED
-            newly_confirmed += promote.tolist()
+            newly_confirmed.append(promote)
             tr.status[ti[tr.status[ti] == COASTING]] = CONFIRMED
             used = np.zeros(remaining.size, bool)
             used[dj] = True
             remaining = remaining[~used]
-        now = float(batch.time[-1])
-        rows = np.flatnonzero(updated)
-        confirmed_rows = np.asarray(newly_confirmed, np.int64)
-        out.events += self.events.on_confirmed(tr, confirmed_rows, now)
-        already = np.zeros(len(tr), bool)
-        already[confirmed_rows] = True
-        out.events += self.events.on_updates(tr, rows[~already[rows]], now)
-        self._emit_states(rows, out)
-        self._initiate(batch, remaining[~gated_any[remaining]])
-        self._merge(now)
-        out.events += self.events.convergence(tr, now)
+        return remaining, gated_any[remaining]
 
     def _update(self, ti: IntArray, dj: IntArray, batch: DetectionBatch) -> None:
         tr = self.tracks
@@ -287,11 +321,14 @@ class Tracker:
         out.events += self.events.silent_sensors(now)
 
     def _emit_states(
-        self, rows: IntArray, out: FusionOutput, at: float | None = None, status: TrackStatus | None = None
+        self,
+        rows: IntArray,
+        out: FusionOutput,
+        at: float | None = None,
+        status: TrackStatus | None = None,
+        located: tuple[FloatArray, FloatArray, Locations] | None = None,
     ) -> None:
         tr = self.tracks
-        if not self.params.emit_tentative:
-            rows = rows[tr.status[rows] != TENTATIVE]
         if rows.size == 0:
             return
         if at is None:
@@ -299,8 +336,11 @@ class Tracker:
         else:
             t = np.full(rows.size, at)
             x, _ = predict(tr.x[rows], tr.p[rows], t - tr.t[rows], self._q(rows))
-        lat, lon = self.frame.to_latlon(x[:, 0], x[:, 1])
-        loc = self.model.locate_many(lat, lon)
+        if located is None:
+            lat, lon = self.frame.to_latlon(x[:, 0], x[:, 1])
+            loc = self.model.locate_many(lat, lon)
+        else:
+            lat, lon, loc = located
         prob = np.exp(tr.logp[rows])
         best = np.argmax(prob, axis=1)
         speed = np.hypot(x[:, 2], x[:, 3])
@@ -324,6 +364,41 @@ class Tracker:
                     sigma_m=float(sigma[k]),
                 )
             )
+
+
+class _Taken:
+    """Which (track, sensor) pairs took a detection in this batch, and when."""
+
+    def __init__(self) -> None:
+        self.track: list[IntArray] = []
+        self.sensor: list[IntArray] = []
+        self.time: list[FloatArray] = []
+
+    def add(self, track: IntArray, sensor: IntArray, time: FloatArray) -> None:
+        self.track.append(track)
+        self.sensor.append(sensor)
+        self.time.append(time)
+
+    def allowed(self, track: IntArray, sensor: IntArray, time: FloatArray, same_scan_s: float) -> npt.NDArray[np.bool_]:
+        """False for pairs whose track already took a detection of that sensor within same_scan_s."""
+        ok = np.ones(track.size, bool)
+        if not self.track or track.size == 0:
+            return ok
+        key = np.concatenate(self.track) * 1_000_003 + np.concatenate(self.sensor)
+        when = np.concatenate(self.time)
+        order = np.argsort(key, kind="stable")
+        key, when = key[order], when[order]
+        probe = track * 1_000_003 + sensor
+        lo = np.searchsorted(key, probe, side="left")
+        hi = np.searchsorted(key, probe, side="right")
+        for k in np.flatnonzero(hi > lo).tolist():
+            if np.any(np.abs(when[lo[k] : hi[k]] - time[k]) < same_scan_s):
+                ok[k] = False
+        return ok
+
+
+def _subset(loc: Locations, mask: npt.NDArray[np.bool_]) -> Locations:
+    return Locations(loc.border_index[mask], loc.km[mask], loc.offset_m[mask], loc.sector_index[mask])
 
 
 def track_stream(
