@@ -87,8 +87,16 @@ def service_step(out: Path, console: Console) -> None:
         console.print(f"API docs: [link]{server.url}/docs[/]  (sign in as demo / demo-password)")
         poster = SensorPoster(server.url, keys)
 
+        pending: list[str] = []
+        flushed = [time.monotonic()]
+
         def on_step(step: Any) -> None:
-            poster.post_lines(step.detections)
+            # Post a few times a second rather than every simulation step: fewer, larger requests.
+            pending.extend(step.detections)
+            if len(pending) >= 5000 or time.monotonic() - flushed[0] >= 0.25:
+                poster.post_lines(pending)
+                pending.clear()
+                flushed[0] = time.monotonic()
             sim_time[:] = [simulation.start_time + step.t0]
             if view is not None:
                 with lock:
@@ -111,6 +119,8 @@ def service_step(out: Path, console: Console) -> None:
             console.print("[yellow]Ctrl-C: stopping the service cleanly[/]")
         finally:
             sink.close()
+            if pending:
+                poster.post_lines(pending)
             poster.close()
             deadline = time.monotonic() + 10
             while service._queue.qsize() and time.monotonic() < deadline:
