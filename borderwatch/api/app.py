@@ -146,8 +146,7 @@ def create_app(service: Service, *, manage_service: bool = True) -> FastAPI:
     def sensor_for(key: str | None) -> str:
         if not key:
             raise AuthError(401, "header X-Sensor-Key is required")
-        with service.read() as session:
-            sensor = auth.sensor_for_key(session, key)
+        sensor = service.sensor_for_key(key)
         if sensor is None:
             raise AuthError(401, "the sensor key is unknown or revoked")
         return sensor
@@ -423,7 +422,7 @@ def create_app(service: Service, *, manage_service: bool = True) -> FastAPI:
         request: Request, x_sensor_key: Annotated[str | None, Header(description="The sensor's API key")] = None
     ) -> Any:
         """Ingest a batch of detections and heartbeats from one sensor; duplicates are counted once."""
-        sensor = await run_in_threadpool(sensor_for, x_sensor_key)
+        sensor = sensor_for(x_sensor_key)
         body = await request.body()
         try:
             items = _decode_items(body, request.headers.get("content-type", ""))
@@ -436,7 +435,7 @@ def create_app(service: Service, *, manage_service: bool = True) -> FastAPI:
     async def ingest_ws(websocket: WebSocket, key: str | None = None) -> None:
         """Stream ingest: each text message is a JSON array (or object) of records; each gets a report."""
         try:
-            sensor = await run_in_threadpool(sensor_for, websocket.headers.get("x-sensor-key") or key)
+            sensor = sensor_for(websocket.headers.get("x-sensor-key") or key)
         except AuthError as exc:
             service.m_refused.labels("unauthorized").inc()
             await websocket.close(code=4401, reason=exc.detail)

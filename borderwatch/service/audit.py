@@ -115,5 +115,11 @@ def verify(session: Session, batch: int = 5000) -> tuple[int, list[AuditProblem]
     return checked, problems
 
 
+def head(session: Session) -> tuple[int, str] | None:
+    """(seq, hash) of the newest entry, or None for an empty log."""
+    row = session.execute(select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)).first()
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
 def count(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(AuditRow)) or 0)

@@ -95,6 +95,7 @@ class Service:
         self.audit_lock = threading.RLock()
         self._sqlite = self.engine.dialect.name == "sqlite"
         self._sqlite_writer = threading.Lock()
+        self._key_cache: dict[str, str] = {}  # key digest -> sensor id
         self.tracker = tracker_factory(self.model) if settings.fusion else None
         self._queue: queue.Queue[_Batch | None] = queue.Queue(maxsize=10_000)
         self._stop = threading.Event()
@@ -360,6 +361,18 @@ class Service:
             audit.append(session, at=now, actor=actor, action="user.create", entity="user", entity_id=username,
                          after=after)  # fmt: skip
             return after
+
+    def sensor_for_key(self, key: str) -> str | None:
+        """The sensor a key belongs to; keys are cached in memory (ingest asks on every request), and
+        a key the cache does not know is looked up in the store (issued by another process)."""
+        digest = auth.digest(key)
+        sensor = self._key_cache.get(digest)
+        if sensor is None:
+            with self.read() as session:
+                sensor = auth.sensor_for_key(session, key)
+            if sensor is not None:
+                self._key_cache[digest] = sensor
+        return sensor
 
     def issue_sensor_key(self, sensor_id: str, actor: str) -> str:
         now = self.clock()
