@@ -15,7 +15,7 @@ def test_map_page_is_served_offline_with_border_layers(page: Any, live: Live) ->
     sign_in(page, live, "operator")
     page.wait_for_function("() => window.borderwatch.map.map.loaded()")
     layers = page.evaluate("() => window.borderwatch.map.map.getStyle().layers.map(l => l.id)")
-    for layer in ("countries-fill", "borders-line", "km-markers", "barriers-wall", "sensors", "crossings", "tracks"):
+    for layer in ("countries-fill", "borders-line", "km-markers", "barriers-wall", "sensors", "crossings", "alerts"):
         assert layer in layers
     sources = page.evaluate(
         "() => Object.fromEntries(['borders','sectors','km_markers','crossings','sensors'].map("
@@ -43,8 +43,14 @@ def test_tracks_appear_and_move(page: Any, live: Live) -> None:
     after = page.evaluate("() => window.borderwatch.map.trackPositions()")
     moved = [t for t in before if t in after and before[t] != after[t]]
     assert len(moved) == n, f"tracks that moved: {moved} of {sorted(before)}"
-    rendered = page.evaluate("() => window.borderwatch.map.map.getSource('tracks').serialize().data.features.length")
+    rendered = page.evaluate("() => window.borderwatch.map.renderedTrackCount()")
     assert rendered == n
+    # The track canvas puts each track where the map projects its position (within a pixel).
+    placed = page.evaluate(
+        "() => { const m = window.borderwatch.map; return Object.entries(m.trackPositions()).map(([id, p]) => {"
+        " const q = m.map.project(p); const d = m.tracks.pixelOf(id); return Math.hypot(q.x - d[0], q.y - d[1]); }); }"
+    )
+    assert max(placed) < 1.0, placed
     shot(page, "tracks")
 
 

@@ -1,15 +1,13 @@
-// The map: an offline MapLibre style built from the service's basemap layers, live tracks with
-// class icons, heading and trail, alerts, patrols and sensor state. Labels are DOM markers, so no
-// glyph server is needed and Arabic is shaped by the browser.
+// The map: an offline MapLibre style built from the service's basemap layers, alerts, patrols and
+// sensor state, with the live tracks drawn over it on their own canvas (./tracks). Labels are DOM markers, so
+// no glyph server is needed and Arabic is shaped by the browser.
 import maplibregl, { type GeoJSONSource, type LngLatLike, type StyleSpecification } from "maplibre-gl";
 import "maplibre-gl/dist/maplibre-gl.css";
 import type { Alert, Basemap, Patrol, SensorHealth, Track, TrackPoint } from "./api";
 import { lang, num, t } from "./i18n";
+import { TrackPicture } from "./tracks";
 
-const TRAIL_POINTS = 12; // positions kept per track for its trail
-const STALE_S = 120; // a track not updated for this long (wall clock) leaves the picture
-
-/** Switchable layer groups: toggle key -> MapLibre layer ids. */
+/** Switchable layer groups: toggle key -> MapLibre layer ids ("trails" and "tracks" are ./tracks' canvas). */
 export const LAYER_GROUPS: Record<string, string[]> = {
   countries: ["countries-fill", "countries-line"],
   borders: ["borders-casing", "borders-line"],
@@ -20,23 +18,11 @@ export const LAYER_GROUPS: Record<string, string[]> = {
   crossings: ["crossings"],
   checkpoints: ["checkpoints"],
   patrols: ["patrol-bases", "patrols"],
-  trails: ["trails"],
-  tracks: ["tracks-halo", "tracks"],
+  trails: [],
+  tracks: [],
   alerts: ["alerts-halo", "alerts", "history"],
 };
 
-const STATUS_COLOURS: Record<string, string> = {
-  confirmed: "#ff5a36",
-  tentative: "#ffd23f",
-  coasting: "#9aa4b1",
-  lost: "#6b7280",
-  friendly: "#3fa7ff",
-};
-
-/** A `match` expression colouring by track status, yellow for statuses not listed. */
-function statusColour(property: string): maplibregl.ExpressionSpecification {
-  return ["match", ["get", property], ...Object.entries(STATUS_COLOURS).flat(), "#ffd23f"] as unknown as maplibregl.ExpressionSpecification;
-}
 const EMPTY: GeoJSON.FeatureCollection = { type: "FeatureCollection", features: [] };
 
 function icon(draw: (ctx: CanvasRenderingContext2D) => void, size = 32): ImageData {
@@ -50,45 +36,9 @@ function icon(draw: (ctx: CanvasRenderingContext2D) => void, size = 32): ImageDa
   return ctx.getImageData(0, 0, size, size);
 }
 
-/** Class icons pointing north (rotated by heading): person a dart, vehicle a block arrow, animal a diamond. */
+/** The alert mark, tinted by priority (track icons are ./tracks'). */
 function addIcons(map: maplibregl.Map): void {
   const shapes: Record<string, (c: CanvasRenderingContext2D) => void> = {
-    "cls-person": (c) => {
-      c.beginPath();
-      c.moveTo(16, 2);
-      c.lineTo(25, 28);
-      c.lineTo(16, 22);
-      c.lineTo(7, 28);
-      c.closePath();
-      c.fill();
-    },
-    "cls-vehicle": (c) => {
-      c.beginPath();
-      c.moveTo(16, 1);
-      c.lineTo(27, 12);
-      c.lineTo(22, 12);
-      c.lineTo(22, 30);
-      c.lineTo(10, 30);
-      c.lineTo(10, 12);
-      c.lineTo(5, 12);
-      c.closePath();
-      c.fill();
-    },
-    "cls-animal": (c) => {
-      c.beginPath();
-      c.moveTo(16, 2);
-      c.lineTo(27, 17);
-      c.lineTo(16, 30);
-      c.lineTo(5, 17);
-      c.closePath();
-      c.fill();
-    },
-    "cls-unknown": (c) => {
-      c.beginPath();
-      c.arc(16, 18, 10, 0, Math.PI * 2);
-      c.fill();
-      c.fillRect(14, 1, 4, 9);
-    },
     "alert-mark": (c) => {
       c.beginPath();
       c.moveTo(16, 2);
@@ -105,7 +55,7 @@ function styleFor(basemap: Basemap): StyleSpecification {
   const sources: StyleSpecification["sources"] = {};
   for (const [name, data] of Object.entries(basemap.layers)) sources[name] = { type: "geojson", data };
   (sources.sensors as { promoteId?: string }).promoteId = "id";
-  for (const name of ["tracks", "trails", "alerts", "history", "patrols"]) sources[name] = { type: "geojson", data: EMPTY };
+  for (const name of ["alerts", "history", "patrols"]) sources[name] = { type: "geojson", data: EMPTY };
   return {
     version: 8,
     sources,
@@ -185,40 +135,10 @@ function styleFor(basemap: Basemap): StyleSpecification {
       point("checkpoints", "#f472b6", 5, "#0e1a24"),
       point("patrol-bases", "#60a5fa", 6, "#0e1a24", "patrol_bases"),
       {
-        id: "trails",
-        type: "line",
-        source: "trails",
-        paint: {
-          "line-color": statusColour("status"),
-          "line-width": 1.5,
-          "line-opacity": 0.6,
-        },
-      },
-      {
         id: "history",
         type: "line",
         source: "history",
         paint: { "line-color": "#ff5a36", "line-width": 3, "line-opacity": 0.9 },
-      },
-      {
-        id: "tracks-halo",
-        type: "circle",
-        source: "tracks",
-        paint: { "circle-radius": 9, "circle-color": "#000", "circle-opacity": 0.35 },
-      },
-      {
-        id: "tracks",
-        type: "symbol",
-        source: "tracks",
-        layout: {
-          "icon-image": ["concat", "cls-", ["get", "c"]],
-          "icon-rotate": ["get", "h"],
-          "icon-rotation-alignment": "map",
-          "icon-allow-overlap": true,
-          "icon-ignore-placement": true,
-          "icon-size": 0.55,
-        },
-        paint: { "icon-color": statusColour("s") },
       },
       point("patrols", "#3b82f6", 6, "#fff"),
       {
@@ -263,17 +183,11 @@ function point(id: string, colour: string, radius: number, stroke: string, sourc
   };
 }
 
-interface TrackEntry {
-  track: Track;
-  trail: Array<[number, number]>;
-  seenAt: number;
-}
-
 /** Live state drawn on the map; the owner pushes updates, the map redraws at most once a frame. */
 export class OperationalMap {
   readonly map: maplibregl.Map;
-  private tracks = new Map<string, TrackEntry>();
-  private dirty = new Set<string>();
+  /** Live tracks, drawn on their own WebGL canvas above the basemap. */
+  readonly tracks: TrackPicture;
   private labels: maplibregl.Marker[] = [];
   private selectedAlert: number | null = null;
   private alertsShown: Alert[] = [];
@@ -293,6 +207,7 @@ export class OperationalMap {
       attributionControl: false,
       maxZoom: 16,
       fadeDuration: 0,
+      maxPitch: 0, // the track canvas assumes a flat map (an operations map is read from above)
     });
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: true }), "top-left");
     this.map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
@@ -304,24 +219,22 @@ export class OperationalMap {
       });
     });
     this.map.on("moveend", () => this.placeLabels());
-    this.map.on("click", "tracks", (ev) => {
-      const f = ev.features?.[0];
-      if (!f) return;
-      const p = f.properties as { id: string; v: number; h: number; c: string };
+    this.tracks = new TrackPicture(this.map);
+    this.tracks.onPick = (tr, lngLat) => {
       new maplibregl.Popup({ closeButton: false })
-        .setLngLat(ev.lngLat)
+        .setLngLat(lngLat)
         .setHTML(
-          `<b>${escapeHtml(t("map.track", { id: p.id }))}</b><br>${escapeHtml(t(`class.${p.c}`))}<br>` +
-            escapeHtml(t("map.speed", { v: num(p.v, 1), h: num(p.h) })),
+          `<b>${escapeHtml(t("map.track", { id: tr.track_id }))}</b><br>${escapeHtml(t(`class.${tr.object_class}`))}<br>` +
+            escapeHtml(t("map.speed", { v: num(tr.speed_mps, 1), h: num(tr.heading_deg) })),
         )
         .addTo(this.map);
-    });
+    };
     let last = performance.now();
     const tick = (now: number) => {
       this.frameTimes.push(now - last);
       if (this.frameTimes.length > 5000) this.frameTimes.splice(0, 1000);
       last = now;
-      if (this.dirty.size) this.flushTracks();
+      this.tracks.flush();
       requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
@@ -353,76 +266,31 @@ export class OperationalMap {
   }
 
   setLayerVisible(group: string, visible: boolean): void {
+    if (group === "tracks" || group === "trails") this.tracks.setVisible(group, visible);
     for (const id of LAYER_GROUPS[group] ?? []) {
       if (this.map.getLayer(id)) this.map.setLayoutProperty(id, "visibility", visible ? "visible" : "none");
     }
   }
 
   upsertTracks(tracks: Track[], removed: string[] = []): void {
-    const now = performance.now();
-    for (const track of tracks) {
-      let entry = this.tracks.get(track.track_id);
-      if (!entry) {
-        entry = { track, trail: [], seenAt: now };
-        this.tracks.set(track.track_id, entry);
-      }
-      entry.track = track;
-      entry.seenAt = now;
-      const lastPoint = entry.trail[entry.trail.length - 1];
-      if (!lastPoint || lastPoint[0] !== track.lon || lastPoint[1] !== track.lat) {
-        entry.trail.push([track.lon, track.lat]);
-        if (entry.trail.length > TRAIL_POINTS) entry.trail.shift();
-      }
-      this.dirty.add(track.track_id);
-    }
-    for (const id of removed) {
-      this.tracks.delete(id);
-      this.dirty.add(id);
-    }
+    this.tracks.upsert(tracks, removed);
   }
 
   clearTracks(): void {
     this.tracks.clear();
-    this.dirty.add("*");
   }
 
   trackCount(): number {
     return this.tracks.size;
   }
 
-  trackPositions(): Record<string, [number, number]> {
-    const out: Record<string, [number, number]> = {};
-    for (const [id, e] of this.tracks) out[id] = [e.track.lon, e.track.lat];
-    return out;
+  /** Tracks on screen after the last frame (the benchmark and tests wait on it). */
+  renderedTrackCount(): number {
+    return this.tracks.drawn;
   }
 
-  private flushTracks(): void {
-    this.dirty.clear();
-    const now = performance.now();
-    const points: GeoJSON.Feature[] = [];
-    const trails: GeoJSON.Feature[] = [];
-    for (const [id, e] of this.tracks) {
-      if (now - e.seenAt > STALE_S * 1000) {
-        this.tracks.delete(id);
-        continue;
-      }
-      const tr = e.track;
-      const cls = ["person", "vehicle", "animal"].includes(tr.object_class) ? tr.object_class : "unknown";
-      points.push({
-        type: "Feature",
-        geometry: { type: "Point", coordinates: [tr.lon, tr.lat] },
-        properties: { id, c: cls, h: tr.heading_deg, s: tr.status, v: tr.speed_mps },
-      });
-      if (e.trail.length > 1) {
-        trails.push({
-          type: "Feature",
-          geometry: { type: "LineString", coordinates: e.trail },
-          properties: { status: tr.status },
-        });
-      }
-    }
-    (this.map.getSource("tracks") as GeoJSONSource | undefined)?.setData({ type: "FeatureCollection", features: points });
-    (this.map.getSource("trails") as GeoJSONSource | undefined)?.setData({ type: "FeatureCollection", features: trails });
+  trackPositions(): Record<string, [number, number]> {
+    return this.tracks.positions();
   }
 
   showAlerts(alerts: Alert[]): void {
@@ -440,6 +308,7 @@ export class OperationalMap {
   /** Fly to an alert and draw its track's history. */
   focusAlert(alert: Alert, history: TrackPoint[]): void {
     this.selectedAlert = alert.id;
+    this.tracks.select(alert.track_ids[0] ?? null);
     this.showAlerts(this.alertsShown);
     const line: GeoJSON.Feature[] =
       history.length > 1
