@@ -23,7 +23,10 @@ from borderwatch.sensors.formats import Detection
 
 
 def run_stonesoup(
-    model: BorderModel, detections: Sequence[Detection], associator: str = "gnn", window_s: float = 1.0,
+    model: BorderModel,
+    detections: Sequence[Detection],
+    associator: str = "gnn",
+    window_s: float = 1.0,
     accel_psd: float = 0.5,
 ) -> tuple[list[TrackState], float]:
     """Track with Stone Soup; returns confirmed track states (as borderwatch TrackStates) and CPU seconds
@@ -71,11 +74,13 @@ def run_stonesoup(
         scans.append((stamp, found))
 
     if associator == "jpda":
-        hypothesiser = PDAHypothesiser(predictor, updater, clutter_spatial_density=1e-9, prob_detect=0.8,
-                                       prob_gate=0.999)
+        hypothesiser = PDAHypothesiser(
+            predictor, updater, clutter_spatial_density=1e-9, prob_detect=0.8, prob_gate=0.999
+        )
         data_associator = JPDA(hypothesiser)
     else:
-        hypothesiser = DistanceHypothesiser(predictor, updater, Mahalanobis(), missed_distance=np.sqrt(params.gate_chi2))
+        gate = float(np.sqrt(params.gate_chi2))
+        hypothesiser = DistanceHypothesiser(predictor, updater, Mahalanobis(), missed_distance=gate)
         data_associator = GNNWith2DAssignment(hypothesiser)
     init_hyp = DistanceHypothesiser(predictor, updater, Mahalanobis(), missed_distance=np.sqrt(params.gate_chi2))
     sv = params.motion["vehicle"].max_speed_mps / 2.0
@@ -98,8 +103,11 @@ def run_stonesoup(
 
     tracker_type = MultiTargetMixtureTracker if associator == "jpda" else MultiTargetTracker
     tracker = tracker_type(
-        initiator=initiator, deleter=UpdateTimeDeleter(dt.timedelta(seconds=params.delete_after_s)),
-        detector=_Feed(), data_associator=data_associator, updater=updater,
+        initiator=initiator,
+        deleter=UpdateTimeDeleter(dt.timedelta(seconds=params.delete_after_s)),
+        detector=_Feed(),
+        data_associator=data_associator,
+        updater=updater,
     )
     started = time.process_time()
     tracks = set()
@@ -112,9 +120,17 @@ def run_stonesoup(
             x, y = float(state.state_vector[0, 0]), float(state.state_vector[2, 0])
             lat, lon = frame.to_latlon(x, y)
             vx, vy = float(state.state_vector[1, 0]), float(state.state_vector[3, 0])
-            states.append(TrackState(
-                track_id=f"SS{n:05d}", time=(state.timestamp - epoch).total_seconds(), lat=float(lat), lon=float(lon),
-                object_class="unknown", class_prob=0.0, speed_mps=float(np.hypot(vx, vy)),
-                heading_deg=float(np.degrees(np.arctan2(vx, vy)) % 360.0), status="confirmed",
-            ))
+            states.append(
+                TrackState(
+                    track_id=f"SS{n:05d}",
+                    time=(state.timestamp - epoch).total_seconds(),
+                    lat=float(lat),
+                    lon=float(lon),
+                    object_class="unknown",
+                    class_prob=0.0,
+                    speed_mps=float(np.hypot(vx, vy)),
+                    heading_deg=float(np.degrees(np.arctan2(vx, vy)) % 360.0),
+                    status="confirmed",
+                )
+            )
     return sorted(states, key=lambda s: s.time), seconds

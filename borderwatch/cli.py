@@ -214,8 +214,9 @@ def evaluate(
         if not path.is_file():
             err_console.print(f"[bold red]error:[/] file not found: {path}")
             raise typer.Exit(2)
-    n_sensors = sensors if sensors is not None else len(load_model_or_exit(config).sensors)
-    scores, bad = evaluate_files(truth, tracks, events, n_sensors, gospa_c, gospa_p)
+    model = load_model_or_exit(config)
+    n_sensors = sensors if sensors is not None else len(model.sensors)
+    scores, bad = evaluate_files(truth, tracks, events, n_sensors, gospa_c, gospa_p, model)
     report(scores, console)
     if bad:
         console.print(f"[yellow]{bad} bad line(s) skipped[/]")

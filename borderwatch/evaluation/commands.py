@@ -1,6 +1,6 @@
 """The `borderwatch evaluate` command's body: truth, tracks and events files in; scores out.
 
-May import: rich, borderwatch.sensors.formats, borderwatch.fusion.io, the rest of evaluation.
+May import: rich, borderwatch.geo, borderwatch.sensors.formats, borderwatch.fusion.io, the rest of evaluation.
 """
 
 from __future__ import annotations
@@ -14,11 +14,18 @@ from rich.table import Table
 from borderwatch.evaluation.plots import plot_scores
 from borderwatch.evaluation.scoring import Scores, evaluate
 from borderwatch.fusion.io import read_events, read_tracks
+from borderwatch.geo.model import BorderModel
 from borderwatch.sensors.formats import RecordReader, TruthEvent, TruthState
 
 
 def evaluate_files(
-    truth: Path, tracks: Path, events: Path, sensors: int, c: float = 100.0, p: float = 1.0
+    truth: Path,
+    tracks: Path,
+    events: Path,
+    sensors: int,
+    c: float = 100.0,
+    p: float = 1.0,
+    model: BorderModel | None = None,
 ) -> tuple[Scores, int]:
     """Scores of a tracks and events file against a truth file; also how many bad lines were skipped."""
     reader = RecordReader(truth)

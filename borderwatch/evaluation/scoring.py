@@ -23,6 +23,7 @@ from scipy.optimize import linear_sum_assignment
 from borderwatch.evaluation.gospa import gospa
 from borderwatch.fusion.types import BorderEvent, TrackState
 from borderwatch.geo.geodesy import LocalFrame, distance_m
+from borderwatch.geo.model import BorderModel
 from borderwatch.sensors.formats import TruthEvent, TruthState
 
 FloatArray = npt.NDArray[np.float64]
@@ -57,6 +58,10 @@ class Scores:
     sensors: int
     duration_days: float
     false_crossings_per_sensor_day: float | None
+    # Unmatched crossing events where no true mover crossed the line at all (the truth track's own
+    # geometry, not the simulator's list of crossings): None without a border model.
+    unexplained_crossing_events: int | None = None
+    unexplained_crossings_per_sensor_day: float | None = None
     missed_crossings: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -100,6 +105,7 @@ def evaluate(
     step_s: float = 5.0,
     match_m: float = 500.0,
     match_s: float = 120.0,
+    model: BorderModel | None = None,
 ) -> Scores:
     """Score tracks and events against truth. `sensors` is how many sensors produced the detections."""
     all_lat = [s.lat for s in truth] + [s.lat for s in tracks]
@@ -164,6 +170,18 @@ def evaluate(
         delays.append((alert.reported_time if alert.reported_time is not None else alert.time) - crossings[r].time)
     duration_days = max(t1 - t0, 1.0) / 86_400.0
     false_events = len(alerts) - len(matched)
+    unexplained: int | None = None
+    if model is not None:
+        unmatched = [a for k, a in enumerate(alerts) if k not in set(matched.values())]
+        line_crossings = geometric_crossings(truth, model)
+        unexplained = sum(
+            1
+            for a in unmatched
+            if not any(
+                abs(a.time - t) <= match_s and float(distance_m(a.lat or 0.0, a.lon or 0.0, la, lo)) <= match_m
+                for t, la, lo in line_crossings
+            )
+        )
     missed_list = [
         {"truth_id": e.truth_id, "time": e.time, "lat": e.lat, "lon": e.lon, "direction": e.direction}
         for i, e in enumerate(crossings)
@@ -195,4 +213,26 @@ def evaluate(
         duration_days=duration_days,
         false_crossings_per_sensor_day=false_events / (sensors * duration_days) if sensors > 0 else None,
         missed_crossings=missed_list,
+        unexplained_crossing_events=unexplained,
+        unexplained_crossings_per_sensor_day=(
+            unexplained / (sensors * duration_days) if unexplained is not None and sensors > 0 else None
+        ),
     )
+
+
+def geometric_crossings(truth: Sequence[TruthState], model: BorderModel) -> list[tuple[float, float, float]]:
+    """(time, lat, lon) wherever a truth track's own positions change side of a border line."""
+    by_id: dict[str, list[TruthState]] = defaultdict(list)
+    for s in truth:
+        by_id[s.truth_id].append(s)
+    out = []
+    for states in by_id.values():
+        states.sort(key=lambda s: s.time)
+        off = model.locate_many([s.lat for s in states], [s.lon for s in states]).offset_m
+        for k in np.flatnonzero(off[:-1] * off[1:] < 0).tolist():
+            a, b = states[k], states[k + 1]
+            frac = off[k] / (off[k] - off[k + 1])
+            out.append(
+                (a.time + frac * (b.time - a.time), a.lat + frac * (b.lat - a.lat), a.lon + frac * (b.lon - a.lon))
+            )
+    return out

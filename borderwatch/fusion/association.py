@@ -55,8 +55,15 @@ def gate(
     # A bound on each track's gate radius over the batch: covariance predicted to the farthest
     # detection time (trace >= largest eigenvalue), plus the largest measurement spread.
     far = np.maximum(np.abs(t_hi - t), np.abs(t - t_lo))
-    pos_cov = position_covariance(p, far, q)
-    sigma_track = np.sqrt(pos_cov[:, 0, 0] + pos_cov[:, 1, 1])
+    # Trace of the predicted position covariance, without forming the matrices.
+    trace = (
+        p[:, 0, 0]
+        + p[:, 1, 1]
+        + 2.0 * far * (p[:, 0, 2] + p[:, 1, 3])
+        + far * far * (p[:, 2, 2] + p[:, 3, 3])
+        + 2.0 * q * far**3 / 3.0
+    )
+    sigma_track = np.sqrt(np.maximum(trace, 0.0))
     sigma_det = float(np.sqrt((det_r[:, 0, 0] + det_r[:, 1, 1]).max()))
     speed = np.hypot(x[:, 2], x[:, 3])
     radius = np.sqrt(gate_chi2) * (sigma_track + sigma_det) + speed * half + 1.0

@@ -57,6 +57,9 @@ class BorderEventDetector:
         self.barrier_end = np.array([b.end_km for b in self.barriers])
         self.barrier_offset = np.array([b.offset_m for b in self.barriers])
         self.sensor_pos = {s.properties.id: (s.geometry.lat, s.geometry.lon) for s in model.sensors}
+        ports = [c for c in model.crossings if c.properties.crossing_type == "land"]
+        px, py = frame.to_xy([c.geometry.lat for c in ports], [c.geometry.lon for c in ports])
+        self.ports = cKDTree(np.column_stack([np.atleast_1d(px), np.atleast_1d(py)])) if ports else None
         self.pairs: dict[tuple[int, int], _Pair] = {}
         self.sensors: dict[str, _SensorWatch] = {}
         self._count = 0
@@ -131,10 +134,23 @@ class BorderEventDetector:
                 frac = first[k] / (first[k] - last[k])
                 t_cross = table.first_t[i] + frac * (table.t[i] - table.first_t[i])
                 xy = table.first_z[i] + frac * (table.x[i, :2] - table.first_z[i])
-                events.append(self._crossing(table, i, t_cross, xy, s1, now))
+                event = self._crossing(table, i, t_cross, xy, s1, now)
+                if event is not None:
+                    events.append(event)
         return events
 
-    def _crossing(self, table: TrackTable, i: int, t: float, xy: FloatArray, side: int, now: float) -> BorderEvent:
+    def _at_port(self, xy: FloatArray) -> bool:
+        """Whether a crossing point is at an official land crossing: traffic there is not an alert."""
+        if self.ports is None:
+            return False
+        dist, _ = self.ports.query(xy)
+        return bool(dist <= self.params.official_crossing_m)
+
+    def _crossing(
+        self, table: TrackTable, i: int, t: float, xy: FloatArray, side: int, now: float
+    ) -> BorderEvent | None:
+        if self._at_port(xy):
+            return None
         return self._event(
             "border_crossing",
             t,
@@ -174,7 +190,9 @@ class BorderEventDetector:
             has_point = np.isfinite(table.cross_t[i])
             t_cross = float(table.cross_t[i]) if has_point else float(t[k])
             point = table.cross_xy[i] if has_point else xy[k]
-            events.append(self._crossing(table, i, t_cross, point, int(firm[k]), now))
+            event = self._crossing(table, i, t_cross, point, int(firm[k]), now)
+            if event is not None:
+                events.append(event)
         table.side[rows] = np.where(firm != 0, firm, old)
 
         if self.barriers:

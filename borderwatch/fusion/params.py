@@ -30,11 +30,11 @@ class TrackerParams:
         }
     )
     gate_chi2: float = 13.8  # chi-square gate on the 2-D innovation (99.9 %)
-    window_s: float = 5.0  # detections are associated in batches of this much data time
+    window_s: float = 5.0  # events, states and track life cycle are worked out per batch this long
     lag_s: float = 1.0  # out-of-order detections up to this late are put back in order; later ones skipped
     max_rounds: int = 8  # association rounds per batch: one detection per track per round (multi-sensor)
     same_scan_s: float = 1.0  # a track takes one detection per sensor within this time (one scan's look)
-    init_slice_s: float = 1.0  # new tracks start from this much of a batch at a time
+    slice_s: float = 1.0  # association runs in time order over slices of a batch this long
     confirm_hits: int = 3  # M of M-of-N: detections needed to confirm a tentative track ...
     confirm_window_s: float = 20.0  # ... within this many seconds of its first detection (N, in time)
     coast_after_s: float = 12.0  # a confirmed track without detections this long is reported coasting
@@ -56,6 +56,7 @@ class EventParams:
     """Parameters of the border events (docs/formats.md describes each event)."""
 
     crossing_hysteresis_m: float = 30.0  # a side counts once the track is this far past the line
+    official_crossing_m: float = 600.0  # no border_crossing this close to an official land crossing (traffic)
     barrier_approach_m: float = 150.0  # barrier_approach: a track this close to a barrier, outside it
     barrier_hysteresis_m: float = 10.0  # barrier_breach: this far past the barrier line
     loiter_radius_m: float = 150.0  # loitering: stays within this radius ...

@@ -129,23 +129,22 @@ class Tracker:
         return np.asarray(np.exp(self.tracks.logp[rows]) @ self._accel, dtype=np.float64)
 
     def _step(self, batch: DetectionBatch, out: FusionOutput) -> None:
-        """One batch: associate, start tracks from what no track could take, repeat for the rest."""
+        """One batch: associate and initiate slice by slice, then events, states, merging."""
         tr = self.tracks
         p = self.params
         updated: list[IntArray] = []
         newly_confirmed: list[IntArray] = []
         taken = _Taken()
-        remaining = np.arange(batch.size)
-        while remaining.size:
-            remaining, gated = self._associate(batch, remaining, taken, updated, newly_confirmed)
-            fresh = remaining[~gated]
-            if fresh.size == 0:
-                break
-            # Start tracks from the first second of what is left; the later detections of the same
-            # new objects then join those tracks instead of starting more.
-            first = fresh[batch.time[fresh] < batch.time[fresh[0]] + p.init_slice_s]
-            self._initiate(batch, first)
-            remaining = fresh[batch.time[fresh] >= batch.time[fresh[0]] + p.init_slice_s]
+        # Associate slice by slice in time order; the costlier stages (locating, events, merging,
+        # life cycle) then run once for the whole batch.
+        cuts = np.searchsorted(
+            batch.time, np.arange(batch.time[0], batch.time[-1], p.slice_s)[1:], side="left"
+        ).tolist()
+        for start, stop in zip([0, *cuts], [*cuts, batch.size], strict=True):
+            if stop <= start:
+                continue
+            remaining, gated = self._associate(batch, np.arange(start, stop), taken, updated, newly_confirmed)
+            self._initiate(batch, remaining[~gated])
         rows = np.unique(np.concatenate(updated)) if updated else np.empty(0, np.int64)
         rows = rows[tr.status[rows] != TENTATIVE]
         confirmed_rows = np.concatenate(newly_confirmed) if newly_confirmed else np.empty(0, np.int64)
@@ -346,24 +345,27 @@ class Tracker:
         speed = np.hypot(x[:, 2], x[:, 3])
         heading = heading_deg(x[:, 2], x[:, 3])
         sigma = np.sqrt(np.maximum(tr.p[rows, 0, 0], tr.p[rows, 1, 1]))
-        sectors = self.model.sectors
-        for k, i in enumerate(rows.tolist()):
-            out.track_states.append(
-                TrackState(
-                    track_id=track_id(int(tr.serial[i])),
-                    time=float(t[k]),
-                    lat=float(lat[k]),
-                    lon=float(lon[k]),
-                    object_class=CLASSES[int(best[k])],
-                    class_prob=float(prob[k, best[k]]),
-                    speed_mps=float(speed[k]),
-                    heading_deg=float(heading[k]),
-                    status=status or STATUS_NAMES[int(tr.status[i])],  # type: ignore[arg-type]
-                    sector=sectors[int(loc.sector_index[k])].id,
-                    km=float(loc.km[k]),
-                    sigma_m=float(sigma[k]),
-                )
+        sector_ids = [self.model.sectors[i].id for i in loc.sector_index.tolist()]
+        names = [status or STATUS_NAMES[i] for i in tr.status[rows].tolist()]
+        # Plain Python lists first: indexing NumPy arrays element by element is far slower.
+        out.track_states.extend(
+            TrackState(tid, tt, la, lo, CLASSES[b], pr, sp, hd, st, sec, km, sg)
+            for tid, tt, la, lo, b, pr, sp, hd, st, sec, km, sg in zip(
+                [track_id(i) for i in tr.serial[rows].tolist()],
+                t.tolist(),
+                lat.tolist(),
+                lon.tolist(),
+                best.tolist(),
+                prob[np.arange(rows.size), best].tolist(),
+                speed.tolist(),
+                heading.tolist(),
+                names,
+                sector_ids,
+                loc.km.tolist(),
+                sigma.tolist(),
+                strict=True,
             )
+        )
 
 
 class _Taken:

@@ -7,6 +7,7 @@ May import: NumPy.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -121,6 +122,7 @@ class TrackTable:
         return np.asarray(np.exp(self.logp), dtype=np.float64)
 
 
+@lru_cache(maxsize=65_536)
 def track_id(serial: int) -> str:
     """The public id of a track."""
     return f"T{serial:06d}"

@@ -1,0 +1,264 @@
+"""Fusion benchmark: borderwatch's tracker against Stone Soup on the same simulated detections.
+
+One run prints one table: detections per second for each tracker (CPU time of the tracker alone,
+measurements already parsed), the ratio, GOSPA (c = 100 m, p = 1, alpha = 2), crossing recall and
+false crossing events, all on the same slice of `smuggling-surge`; then borderwatch alone on the
+whole scenario and on `whole-border-stress` (throughput against real time, and the in-process
+latency of each call). Stone Soup's JPDA runs in a child process with a time cap: on this
+scenario its joint hypotheses can grow beyond any useful time, and the table says so.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from borderwatch.evaluation import evaluate
+from borderwatch.evaluation.scoring import Scores
+from borderwatch.fusion import BorderEvent, FusionOutput, Tracker, TrackState
+from borderwatch.fusion.params import EventParams
+from borderwatch.geo import load_border_model
+from borderwatch.geo.model import BorderModel
+from borderwatch.sensors.formats import Detection, Heartbeat, Record, RecordReader, TruthEvent, TruthState
+
+CACHE = Path("build/bench")
+SLICE_S = (1150.0, 1350.0)  # seconds after the start of smuggling-surge: seven crossings in the surge
+JPDA_CAP_S = 90.0
+
+
+def simulated(name: str, model: BorderModel, duration_s: float | None = None) -> Path:
+    """The simulator's output for a shipped scenario, made once and kept under build/bench."""
+    from borderwatch.sim import Simulation, load_scenario, simulate_to_dir
+
+    folder = CACHE / (name if duration_s is None else f"{name}-{duration_s:g}s")
+    if not (folder / "truth.jsonl").is_file():
+        scenario = load_scenario(name)
+        if duration_s is not None:
+            scenario = scenario.model_copy(update={"duration_s": duration_s})
+        simulate_to_dir(Simulation(scenario, model), folder)
+    return folder
+
+
+def load(folder: Path) -> tuple[list[Detection | Heartbeat], list[Record]]:
+    feed = [r for r in RecordReader(folder / "detections.jsonl") if isinstance(r, Detection | Heartbeat)]
+    truth = [r for r in RecordReader(folder / "truth.jsonl") if isinstance(r, TruthState | TruthEvent)]
+    return feed, truth
+
+
+def run_borderwatch(
+    model: BorderModel, feed: Sequence[Detection | Heartbeat], chunk_s: float = 60.0
+) -> tuple[FusionOutput, float, list[float]]:
+    """Track the feed in chunks of data time; CPU seconds in the tracker and each call's wall time."""
+    tracker = Tracker(model)
+    out = FusionOutput()
+    times = np.array([r.time for r in feed])
+    cuts = np.searchsorted(times, np.arange(times[0], times[-1] + chunk_s, chunk_s)[1:]).tolist()
+    walls = []
+    started = time.process_time()
+    for a, b in zip([0, *cuts], [*cuts, len(feed)], strict=True):
+        if b > a:
+            t = time.perf_counter()
+            out.extend(tracker.process(feed[a:b]))
+            walls.append(time.perf_counter() - t)
+    out.extend(tracker.flush())
+    return out, time.process_time() - started, walls
+
+
+def score(
+    truth: Sequence[Record],
+    states: list[TrackState],
+    events: list[BorderEvent],
+    sensors: int,
+    model: BorderModel,
+    window: tuple[float, float] | None = None,
+) -> Scores:
+    ts = [r for r in truth if isinstance(r, TruthState)]
+    te = [r for r in truth if isinstance(r, TruthEvent)]
+    if window is not None:
+        ts = [r for r in ts if window[0] <= r.time <= window[1]]
+        te = [r for r in te if window[0] <= r.time <= window[1]]
+    return evaluate(ts, te, states, events, sensors, model=model)
+
+
+def crossings_from_states(model: BorderModel, states: list[TrackState]) -> list[BorderEvent]:
+    """border_crossing events from a peer's track states, by the same rule borderwatch uses
+    (hysteresis, no alert at official crossings), so both are scored on equal terms."""
+    params = EventParams()
+    ports = [(c.geometry.lat, c.geometry.lon) for c in model.crossings if c.properties.crossing_type == "land"]
+    from borderwatch.geo.geodesy import distance_m
+
+    by_track: dict[str, list[TrackState]] = {}
+    for s in states:
+        by_track.setdefault(s.track_id, []).append(s)
+    events = []
+    for track, seq in by_track.items():
+        off = model.locate_many([s.lat for s in seq], [s.lon for s in seq]).offset_m
+        side, last_flip = 0, None
+        for k in range(len(seq)):
+            if k and off[k - 1] * off[k] < 0:
+                frac = off[k - 1] / (off[k - 1] - off[k])
+                a, b = seq[k - 1], seq[k]
+                last_flip = (
+                    a.time + frac * (b.time - a.time),
+                    a.lat + frac * (b.lat - a.lat),
+                    a.lon + frac * (b.lon - a.lon),
+                )
+            firm = int(np.sign(off[k])) if abs(off[k]) > params.crossing_hysteresis_m else 0
+            if firm and side and firm != side and last_flip is not None:
+                t, lat, lon = last_flip
+                at_port = any(float(distance_m(lat, lon, p[0], p[1])) <= params.official_crossing_m for p in ports)
+                if not at_port:
+                    events.append(
+                        BorderEvent(
+                            f"X{len(events)}",
+                            "border_crossing",
+                            t,
+                            lat,
+                            lon,
+                            (track,),
+                            None,
+                            None,
+                            None,
+                            None,
+                            "inbound" if firm > 0 else "outbound",
+                            {},
+                            seq[k].time,
+                        )
+                    )
+            if firm:
+                side = firm
+    return events
+
+
+def _jpda_child(queue: Any, detections: list[Detection]) -> None:
+    from benchmarks.stonesoup_peer import run_stonesoup
+
+    queue.put(run_stonesoup(load_border_model(), detections, "jpda"))
+
+
+def run_jpda(detections: list[Detection]) -> tuple[list[TrackState], float] | None:
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_jpda_child, args=(queue, detections))
+    child.start()
+    try:
+        result: tuple[list[TrackState], float] = queue.get(timeout=JPDA_CAP_S)
+    except Exception:  # queue.Empty: it did not finish within the cap
+        result = None  # type: ignore[assignment]
+    if child.is_alive():
+        child.terminate()
+    child.join(5)
+    return result
+
+
+def run(console: Console) -> None:
+    from benchmarks.stonesoup_peer import run_stonesoup
+
+    model = load_border_model()
+    folder = simulated("smuggling-surge", model)
+    feed, truth = load(folder)
+    sensors = len({r.sensor_id for r in feed})
+    t0 = min(r.time for r in truth)
+    window = (t0 + SLICE_S[0], t0 + SLICE_S[1])
+    part = [r for r in feed if window[0] <= r.time < window[1]]
+    part_dets = [r for r in part if isinstance(r, Detection)]
+
+    bw_out, bw_cpu, _ = run_borderwatch(model, part)
+    bw = score(truth, bw_out.track_states, bw_out.events, sensors, model, window)
+    ss_states, ss_cpu = run_stonesoup(model, part_dets, "gnn")
+    ss = score(truth, ss_states, crossings_from_states(model, ss_states), sensors, model, window)
+    jpda = run_jpda(part_dets)
+
+    n = len(part_dets)
+    table = Table(
+        title=f"Fusion on smuggling-surge, {SLICE_S[0]:g}–{SLICE_S[1]:g} s ({n:,} detections, "
+        f"{sensors} sensors) — GOSPA c=100 m, p=1, α=2"
+    )
+    for column in (
+        "tracker",
+        "CPU s",
+        "detections/s",
+        "× Stone Soup GNN",
+        "GOSPA mean",
+        "crossing recall",
+        "false crossings",
+    ):
+        table.add_column(column, justify="left" if column == "tracker" else "right")
+
+    def row(name: str, cpu: float, s: Scores | None) -> None:
+        rate = n / cpu if cpu > 0 else float("inf")
+        table.add_row(
+            name,
+            f"{cpu:.2f}",
+            f"{rate:,.0f}",
+            f"{(n / cpu) / (n / ss_cpu):,.0f}×" if cpu > 0 else "—",
+            f"{s.gospa_mean:.1f}" if s else "—",
+            f"{s.caught_crossings}/{s.true_crossings}" if s else "—",
+            str(s.false_crossing_events) if s else "—",
+        )
+
+    row("borderwatch", bw_cpu, bw)
+    row("Stone Soup GNN", ss_cpu, ss)
+    if jpda is None:
+        table.add_row(
+            "Stone Soup JPDA", f"> {JPDA_CAP_S:g} (wall)", f"< {n / JPDA_CAP_S:,.0f}", "—", "did not finish", "—", "—"
+        )
+    else:
+        js = score(truth, jpda[0], crossings_from_states(model, jpda[0]), sensors, model, window)
+        row("Stone Soup JPDA", jpda[1], js)
+    console.print(table)
+
+    # The whole scenario, borderwatch alone: the acceptance figures.
+    out, cpu, _ = run_borderwatch(model, feed)
+    full = score(truth, out.track_states, out.events, sensors, model)
+    dets = sum(isinstance(r, Detection) for r in feed)
+    whole = Table(title="borderwatch on the whole of smuggling-surge (1 h)")
+    for column in (
+        "detections",
+        "detections/s",
+        "GOSPA mean",
+        "recall",
+        "time to alert p50/p95 (s)",
+        "false crossings /sensor/day",
+        "no mover crossed there /sensor/day",
+    ):
+        whole.add_column(column, justify="right")
+    whole.add_row(
+        f"{dets:,}",
+        f"{dets / cpu:,.0f}",
+        f"{full.gospa_mean:.1f}",
+        f"{full.crossing_recall or 0:.3f}",
+        f"{full.time_to_alert_median_s or 0:.0f} / {full.time_to_alert_p95_s or 0:.0f}",
+        f"{full.false_crossings_per_sensor_day or 0:.2f} ({full.false_crossing_events})",
+        f"{full.unexplained_crossings_per_sensor_day or 0:.2f} ({full.unexplained_crossing_events})",
+    )
+    console.print(whole)
+
+    # Stress: every border line, ~2,000 movers; fed in 1 s chunks as a live feed would be.
+    stress_folder = simulated("whole-border-stress", model, duration_s=300.0)
+    stress_feed, _ = load(stress_folder)
+    out, cpu, walls = run_borderwatch(model, stress_feed, chunk_s=1.0)
+    span = stress_feed[-1].time - stress_feed[0].time
+    n_stress = sum(isinstance(r, Detection) for r in stress_feed)
+    stress = Table(title="borderwatch on whole-border-stress (first 300 s), fed one second at a time")
+    for column in ("detections", "detections/s", "× real time", "call latency p50 / p99 (ms)", "events"):
+        stress.add_column(column, justify="right")
+    stress.add_row(
+        f"{n_stress:,}",
+        f"{n_stress / cpu:,.0f}",
+        f"{span / cpu:,.1f}×",
+        f"{np.percentile(walls, 50) * 1e3:.0f} / {np.percentile(walls, 99) * 1e3:.0f}",
+        f"{len(out.events):,}",
+    )
+    console.print(stress)
+    console.print(
+        "[dim]Call latency: wall time of one Tracker.process call carrying 1 s of detections, i.e. "
+        "from a detection's arrival to the events it triggers, plus the configured lag_s hold.[/]"
+    )
