@@ -25,7 +25,7 @@ from borderwatch.api.problems import PROBLEM_MEDIA, FieldProblem, install, probl
 from borderwatch.service import Service, auth
 from borderwatch.service import audit as audit_log
 from borderwatch.service.alerting import NotFoundError
-from borderwatch.service.ingest import IngestResult
+from borderwatch.service.ingest import IngestResult, Undecodable
 from borderwatch.store.models import (
     AlertRow,
     AlertTransitionRow,
@@ -59,6 +59,8 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "stream": ALL,
 }
 M = TypeVar("M")
+MAX_BATCH = 100_000  # records per request or WebSocket message
+MAX_BODY_BYTES = 64 << 20
 
 
 class Principal:
@@ -416,13 +418,17 @@ def create_app(service: Service, *, manage_service: bool = True) -> FastAPI:
     }
 
     @api.post("/detections", response_model=s.IngestReport, tags=["sensors"], openapi_extra=ingest_body,
-              responses={**responses(400, 401), 403: _ingest_problem("Items for another sensor"),
+              responses={**responses(400, 401, 413), 403: _ingest_problem("Items for another sensor"),
                          422: _ingest_problem("Some items were malformed; the good ones were kept")})  # fmt: skip
     async def post_detections(
         request: Request, x_sensor_key: Annotated[str | None, Header(description="The sensor's API key")] = None
     ) -> Any:
         """Ingest a batch of detections and heartbeats from one sensor; duplicates are counted once."""
         sensor = sensor_for(x_sensor_key)
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            return problem_response(413, "Content Too Large", f"a batch may be at most {MAX_BODY_BYTES:,} bytes; "
+                                    "split it", request)  # fmt: skip
         body = await request.body()
         try:
             items = _decode_items(body, request.headers.get("content-type", ""))
@@ -581,7 +587,9 @@ def _decode_items(body: bytes, content_type: str) -> Sequence[Any]:
                 try:
                     items.append(orjson.loads(line))
                 except orjson.JSONDecodeError as exc:
-                    items.append({"__bad__": f"line {number}: not JSON: {exc}"})
+                    items.append(Undecodable(f"line {number}: not JSON: {exc}"))
+        if len(items) > MAX_BATCH:
+            raise ValueError(f"a batch may hold at most {MAX_BATCH:,} records, not {len(items):,}; split it")
         return items
     try:
         decoded = orjson.loads(body)
@@ -591,6 +599,8 @@ def _decode_items(body: bytes, content_type: str) -> Sequence[Any]:
         return [decoded]
     if not isinstance(decoded, list):
         raise ValueError(f"the body must be a JSON array of records, not {type(decoded).__name__}")
+    if len(decoded) > MAX_BATCH:
+        raise ValueError(f"a batch may hold at most {MAX_BATCH:,} records, not {len(decoded):,}; split it")
     return decoded
 
 

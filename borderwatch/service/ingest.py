@@ -25,6 +25,13 @@ class Rejection:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class Undecodable:
+    """An item that was not even JSON (a bad JSON Lines line): rejected with this reason."""
+
+    reason: str
+
+
 @dataclass
 class IngestResult:
     """What happened to each item of a batch (indices are positions in the batch)."""
@@ -45,6 +52,9 @@ def parse_items(items: Sequence[Any], allowed_sensor: str | None, result: Ingest
     records: list[Record] = []
     result.received += len(items)
     for index, item in enumerate(items):
+        if isinstance(item, Undecodable):
+            result.rejected.append(Rejection(index, item.reason))
+            continue
         try:
             record = parse_record(item)
         except FormatError as exc:

@@ -12,6 +12,7 @@ from sqlalchemy import update
 from websockets.sync.client import connect
 
 from borderwatch.api import PERMISSIONS
+from borderwatch.api import app as app_module
 from borderwatch.api.server import running_server
 from borderwatch.geo import BorderModel
 from borderwatch.service.auth import ROLES
@@ -83,6 +84,19 @@ def test_duplicates_counted_once_and_bad_items_refused_good_kept(client: Client,
         - before.get('borderwatch_ingest_refused_total{why="unauthorized"}', 0)
         == 1
     )
+
+
+def test_oversized_and_line_delimited_batches(client: Client, border_model: BorderModel,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    batch = crossing(border_model, client.sensor_id, points=4, prefix="nd", km=260.0)
+    lines = "\n".join(json.dumps(r) for r in batch) + "\n{not json\n"
+    headers = {"X-Sensor-Key": client.sensor_key, "Content-Type": "application/x-ndjson"}
+    reply = client.http.post("/api/v1/detections", content=lines, headers=headers)
+    assert reply.status_code == 422 and reply.json()["report"]["accepted"] == 4
+    assert "line 5: not JSON" in reply.json()["errors"][0]["msg"]
+    monkeypatch.setattr(app_module, "MAX_BATCH", 3)
+    reply = client.post_detections(batch)
+    assert reply.status_code == 400 and "at most 3" in reply.json()["detail"]
 
 
 def test_websocket_ingest_reports_each_message(client: Client, border_model: BorderModel) -> None:
