@@ -104,6 +104,7 @@ class WatchlistIndex:
                 keys = self._index_keys(parts, grow=True)
                 if not keys:
                     continue
+                keys += self._index_keys(parts, grow=True, triples=True)
                 n_idx = len(self._names)
                 self._names.append(name)
                 self._parts.append(parts)
@@ -120,9 +121,11 @@ class WatchlistIndex:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def _index_keys(self, parts: Sequence[NamePart], grow: bool) -> list[int]:
+    def _index_keys(self, parts: Sequence[NamePart], grow: bool, triples: bool = False) -> list[int]:
         """Keys of a name: each pair of (given, father, grandfather) with their positions, and the
-        given and father names each with each family part; unknown parts give no key at query time."""
+        given and father names each with each family part; unknown parts give no key at query time.
+        With `triples`, the keys of three parts instead: given, father and grandfather, and any two
+        of them with a family part (a tenth as many names share one)."""
         core, family = split_roles(tuple(parts))
         vocab = self._vocab
 
@@ -135,6 +138,12 @@ class WatchlistIndex:
         c_ids = [vid(p) for p in core[:3]]
         f_ids = [vid(p) for p in family]
         out: list[int] = []
+        if triples:
+            for role, ids in _triples(c_ids, f_ids):
+                if min(ids) >= 0:
+                    mixed = ((ids[0] * 0x9E3779B1 + ids[1]) * 0x85EBCA77 + ids[2]) * 16 + role
+                    out.append((7 << 56) | (mixed & ((1 << 56) - 1)))
+            return out
         for (i, a), (j, b) in itertools.combinations(enumerate(c_ids), 2):
             if a >= 0 and b >= 0:
                 out.append(((1 + i + j) << 56) | (a << 28) | b)  # roles 1: (0,1), 2: (0,2), 3: (1,2)
@@ -147,15 +156,21 @@ class WatchlistIndex:
         return out
 
     def candidates(self, parts: Sequence[NamePart]) -> list[int]:
-        """Indexed names sharing at least one positional pair with the query, most pairs first."""
-        keys = self._index_keys(parts, grow=False)
+        """Indexed names sharing three name parts with the query in their roles, or where none does,
+        at least one pair; most keys shared first."""
         core, family = split_roles(tuple(parts))
+        readings = [tuple(parts)]
         if len(core) >= 3:
             # the last part may be the family name written without its article: "Ferah Muhammad Juburi"
-            alt = (*core[:-1], core[-1].as_family(), *family)
-            keys = list(dict.fromkeys(keys + self._index_keys(alt, grow=False)))
-        if not keys:
-            return []
+            readings.append((*core[:-1], core[-1].as_family(), *family))
+        for triples in (True, False):
+            keys = list(dict.fromkeys(k for r in readings for k in self._index_keys(r, False, triples)))
+            found = self._lookup(keys) if keys else []
+            if found:
+                return found
+        return []
+
+    def _lookup(self, keys: list[int]) -> list[int]:
         qkeys = np.asarray(keys, dtype=np.int64)
         lo = np.searchsorted(self._keys, qkeys, "left")
         hi = np.searchsorted(self._keys, qkeys, "right")
@@ -218,6 +233,15 @@ class WatchlistIndex:
         return hits[:limit]
 
 
+def _triples(c_ids: list[int], f_ids: list[int]) -> list[tuple[int, tuple[int, int, int]]]:
+    """(role, three part ids): given, father and grandfather (role 0); two of them, by their
+    positions, with a family part (roles 1-3, as the pair roles)."""
+    out = [(0, (c_ids[0], c_ids[1], c_ids[2]))] if len(c_ids) >= 3 else []
+    for fam in f_ids:
+        out += [(i + j, (a, b, fam)) for (i, a), (j, b) in itertools.combinations(enumerate(c_ids), 2)]
+    return out
+
+
 def _entity_parts(name: str, kind: str) -> tuple[NamePart, ...]:
     parts = name_parts(name)
     if kind == "company":
@@ -227,9 +251,12 @@ def _entity_parts(name: str, kind: str) -> tuple[NamePart, ...]:
 
 def part_similarity(a: NamePart, b: NamePart) -> float:
     """1 for the same skeleton, 0.92 for the same coarse skeleton, else edit similarity of the keys;
-    a skeleton written with other long vowels is another name (Hassan / Hussein, هدى / هادي)."""
+    a given, father's or grandfather's name written with other vowels is another name (Hassan /
+    Hussein, هدى / هادي)."""
     if a.coarse == b.coarse:
-        if a.frame is not None and b.frame is not None and not frames_agree(a.frame, b.frame):
+        # (family and tribal names vary more in their short vowels: al-Jubouri / al-Jabouri)
+        loose = a.nisba or b.nisba
+        if a.frame is not None and b.frame is not None and not frames_agree(a.frame, b.frame, loose):
             return VOWEL_CONFLICT
         if a.key == b.key:
             return 1.0

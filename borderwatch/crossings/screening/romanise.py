@@ -227,7 +227,11 @@ def analyse(part: str) -> tuple[str, Frame]:
         if word.endswith(("ة", "ه")) and len(word) > 2:
             tokens[-1] = ("", "A" if word.endswith("ة") else "X")  # Fatima, Fatimah, فاطمة
         if word[:1] in "أإآا":
-            tokens[0] = ("", "V")  # a written initial vowel: Ahmad / أحمد is not Hamad / حمد
+            # a written initial vowel: Ahmad / أحمد is not Hamad / حمد; hamza above is a or u
+            # (Ahmad, Usama), below it i (Ibrahim): Ayyad / أياد is not Iyad / إياد
+            tokens[0] = ("", {"أ": "P", "إ": "Q"}.get(word[0], "V"))
+        if word.endswith("ه") and len(word) <= 2:
+            tokens.append(("", "X"))  # Taha / طه: the h is kept, a vowel may follow it
     else:
         script = "la"
         word = unicodedata.normalize("NFKD", part.lower().translate(_LATIN_MARKS_X))
@@ -258,7 +262,7 @@ def analyse(part: str) -> tuple[str, Frame]:
     if len(consonants) > 2 and consonants[-1] == "h":
         consonants.pop()
         last = gaps.pop()
-        gaps[-1] += last
+        gaps[-1] += last + "X"  # what stood around the h is not compared (Salih, Saleh, صالح)
     return "".join(consonants), (script, *gaps)
 
 
@@ -271,58 +275,98 @@ def skeleton(part: str) -> str:
     return analyse(part)[0]
 
 
-_QUALITY = {"a": "a", "e": "aiu", "i": "i", "o": "u", "u": "u", "A": "a", "I": "i", "U": "u", "Y": "ai", "V": "aiu"}
+_QUALITY = {
+    "a": "a",
+    "e": "aiu",
+    "i": "i",
+    "o": "u",
+    "u": "u",
+    "A": "a",
+    "I": "i",
+    "U": "u",
+    "Y": "ai",
+    "V": "aiu",
+    "P": "au",
+    "Q": "i",
+}
 _LATIN_LONG = {"ee", "oo", "aa", "ai", "ei"}
 
 
-def _gap(script: str, text: str) -> tuple[frozenset[str] | None, bool]:
-    """(vowel qualities written in one gap, None for 'anything'; whether Latin writes it long)."""
+_LATIN_LONG_RE = re.compile("ee|oo|aa|ai|ei|ou")
+
+
+def _gap(script: str, text: str, first: bool) -> tuple[frozenset[str] | None, bool]:
+    """(vowel qualities written in one gap, None for 'anything'; whether Latin writes it long).
+    French spellings write a short u as ou in the first syllable (Moustafa, Mouhamed): there ou is
+    not long. A Latin gap with a long vowel in it has that vowel's quality (Saeed: i)."""
     if "X" in text:
         return None, False
-    if script == "la" and len(text) == 2 and text in _LATIN_LONG:
-        return frozenset("i" if text[1] == "i" or text == "ee" else text[0].replace("o", "u")), True
+    if script == "la":
+        longs = [m for m in _LATIN_LONG_RE.findall(text) if m != "ou" or not first]
+        if longs:
+            return frozenset("i" if m[1] == "i" or m == "ee" else m[0].replace("o", "u") for m in longs), True
     return frozenset("".join(_QUALITY[ch] for ch in text)), False
 
 
+def _ayn_gap(arabic: str, latin: str, first: bool) -> bool:
+    """Whether an Arabic gap holding ayn or hamza (anything may be written for those) agrees with a
+    Latin gap on the long vowels: سعيد has ī (Saeed, Sa'id), سعد has none (Saad, Sa'ad)."""
+    needed = frozenset(_QUALITY[ch] for ch in arabic if ch in "AIU")
+    q, long = _gap("la", latin.replace("9", ""), first)
+    written = q if long and q is not None else frozenset()
+    return not (written - needed - {"a"}) and all(
+        n in "".join(_QUALITY[c] for c in latin if c in _QUALITY) for n in needed
+    )
+
+
 @lru_cache(maxsize=1 << 18)
-def frames_agree(a: Frame, b: Frame) -> bool:
+def frames_agree(a: Frame, b: Frame, loose: bool = False) -> bool:
     """Whether two vowel frames of the same skeleton may write one name.
 
     A long vowel that Arabic writes (ا و ي) must appear in the Latin spelling with its quality; a
     Latin long vowel (ee, oo, aa, ai, ei) needs an Arabic letter; between Latin spellings only
     qualities are compared (e is any vowel, a dropped vowel agrees with anything: Fatima / Fatma),
     and one short vowel may differ or be left out (Yusuf / Yousif, Fatima / Fatma) but not two
-    (Hadi / Huda, Mahmud / Mohammed).
+    (Hadi / Huda, Mahmud / Mohammed). `loose` (family and tribal names: al-Jubouri / al-Jabouri,
+    Tikriti / Takriti, Gharawi / Ghrawi) lets any number of short vowels differ or drop out.
     """
     if len(a) != len(b):
         return True  # not aligned: the caller compares keys only
     sa, sb = a[0], b[0]
     if (a[1] == "") != (b[1] == "") and "9" not in a[1] + b[1]:
         return False  # both scripts write an initial vowel: Aflah / أفلح is not Falah / فلاح
+    if (a[-1] == "") != (b[-1] == "") and "X" not in a[-1] + b[-1] and "9" not in a[-1] + b[-1]:
+        return False  # and a final one: Samr / سمر is not Samri / سمري, Ahmad not Ahmadi
     short_differ = 0
     if sa == "la" and sb == "ar":
         a, b, sa, sb = b, a, sb, sa
-    for ga, gb in zip(a[1:], b[1:], strict=True):
-        qa, long_a = _gap(sa, ga)
-        qb, long_b = _gap(sb, gb)
+    for k, (ga, gb) in enumerate(zip(a[1:], b[1:], strict=True)):
+        qa, long_a = _gap(sa, ga, k == 1)
+        qb, long_b = _gap(sb, gb, k == 1)
+        if sa == "ar" and sb == "la" and qa is None and "9" not in gb and not _ayn_gap(ga, gb, k == 1):
+            return False
         if qa is None or qb is None:
             continue
         if sa == "ar" and sb == "ar":
-            if bool(qa) != bool(qb) or (qa and not qa & qb):
-                return False
+            if qa != qb and not ("Y" in ga + gb and qa & qb) and not (k == 0 and "V" in ga + gb):
+                return False  # (ى and ي are confused at the end of a word: مصطفى / مصطفي)
         elif sa == "ar":  # Arabic against Latin
-            if (not qa and long_b) or (qa and not qa & qb) or (qa and gb == "e" and "i" not in qa):
-                return False  # (Latin e writes a short vowel or ī, never ā or ū)
+            if len(ga) > 1 and len(gb) < 2:
+                return False  # two long vowels in Arabic (جبراوي), one short in Latin (Jabri)
+            if (not qa and long_b) or (qa and not qa & qb) or (gb == "e" and set(ga) & set("AIUY")):
+                return False  # (Latin e writes a short vowel, never ā, ī or ū)
         elif not qa and not qb:
             continue
+        elif abs(len(ga) - len(gb)) > 1:
+            return False  # Hashmi / Hashmawi
         elif not qa or not qb:
-            short_differ += 1
-            if len(ga) + len(gb) > 1 or short_differ > 1:
-                return False  # Latin drops a short vowel (Fatima / Fatma), never a long one
+            short_differ += not loose
+            if len(ga) + len(gb) > 1 or (ga + gb == "a" and not loose) or short_differ > 1:
+                return False  # Latin drops a short i or u (Fatima / Fatma), never an a, often long
         elif not qa & qb:
-            short_differ += 1
-            if long_a or long_b or short_differ > 1:
-                return False
+            short_differ += not loose
+            if long_a or long_b or short_differ > 1 or ("a" in qa | qb and not loose):
+                return False  # u for i may be one name (Yusuf / Yousif); a for i is not (Khalid / Khallad)
     return True
 
 

@@ -59,12 +59,12 @@ GIVEN: list[tuple[str, tuple[str, ...]]] = [
     ("عدنان", ("Adnan", "'Adnan")),
     ("فاضل", ("Fadhil", "Fadil", "Fazel")),
     ("نوري", ("Nouri", "Nuri", "Noori")),
-    ("صالح", ("Salih", "Saleh", "Salah")),
+    ("صالح", ("Salih", "Saleh", "Saalih")),
     ("فلاح", ("Falah", "Fallah")),
     ("رعد", ("Raad", "Ra'ad", "Rad")),
     ("ثامر", ("Thamer", "Thamir", "Tamer")),
     ("ضياء", ("Dhiya", "Diaa", "Ziya", "Dia")),
-    ("حميد", ("Hamid", "Hameed", "Hamed")),
+    ("حميد", ("Hamid", "Hameed")),
     ("مجيد", ("Majeed", "Mejid", "Madjid")),
     ("رشيد", ("Rashid", "Rasheed", "Rachid")),
     ("عادل", ("Adel", "Adil", "'Adil")),
@@ -135,7 +135,6 @@ ABD_NAMES: list[tuple[str, str, str]] = [  # (Arabic second word with article, L
     ("الوهاب", "Wahhab", ""),
     ("القادر", "Qadir", ""),
     ("الغني", "Ghani", ""),
-    ("الستار", "Sattar", "s"),
 ]
 NISBA: list[tuple[str, tuple[str, ...]]] = [
     ("الجبوري", ("Jubouri", "Juburi", "Jibouri", "Jabouri")),
@@ -272,22 +271,24 @@ def vocabulary() -> tuple[list[tuple[str, tuple[str, ...]]], list[tuple[str, tup
     """(first names, family names): each an Arabic form and its Latin spellings, the first canonical.
 
     First names are the common ones of `GIVEN` and `ABD_NAMES`, then names derived from `ROOTS`;
-    family names `NISBA`, then derived nisbas. A derived name whose Arabic form or canonical Latin
-    spelling is already taken is left out, so that every entry is a distinct name."""
+    family names `NISBA`, then derived nisbas. A derived name keeps only the Latin spellings no
+    other name has, and is left out when its Arabic form or first spelling is taken: each name can
+    be told from the others in at least one script (Kārim "Karem" / كارم and Karīm "Kareem" / كريم
+    are never both "Karim" here, as they are in life; the hand-written tables keep such clashes)."""
     rng = np.random.default_rng(20260101)
     first: list[tuple[str, tuple[str, ...]]] = list(GIVEN)
     for k in range(len(ABD_NAMES)):
         first.append((_abd_arabic(k), _abd_latin_forms(k)))
     family = list(NISBA)
     for table, patterns in ((first, GIVEN_PATTERNS), (family, NISBA_PATTERNS)):
-        taken = {ar for ar, _ in table} | {lat[0].lower() for _, lat in table}
+        taken = {ar for ar, _ in table} | {sp.lower() for _, lat in table for sp in lat}
         for root in ROOTS:
             for arabic, latin in patterns:
                 ar, spellings = _derive(root, arabic, latin, 4, rng)
-                spellings = tuple(s for s in spellings if _spells(ar, s))
-                if not spellings or ar in taken or spellings[0].lower() in taken:
+                spellings = tuple(s for s in spellings if _spells(ar, s) and s.lower() not in taken)
+                if not spellings or ar in taken:
                     continue
-                taken |= {ar, spellings[0].lower()}
+                taken |= {ar, *(sp.lower() for sp in spellings)}
                 table.append((ar, spellings))
     return first, family
 
