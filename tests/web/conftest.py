@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -146,17 +146,43 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
-@pytest.fixture
-def page(browser: Any, live: Live) -> Iterator[Any]:
-    """A fresh page (its own storage) that records every request it makes."""
-    context = browser.new_context(viewport={"width": 1100, "height": 680})
-    page = context.new_page()
-    page.requests = []  # type: ignore[attr-defined]
-    page.on("request", lambda request: page.requests.append(request.url))
-    page.errors = []  # type: ignore[attr-defined]
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    yield page
-    context.close()
+@pytest.fixture(scope="module")
+def signed_in(browser: Any, live: Live) -> Iterator[Callable[[str], Any]]:
+    """One signed-in page per role for the module (signing in loads the map: seconds in software GL).
+
+    Each page records every request it makes (`page.requests`) and every uncaught error (`page.errors`).
+    `signed_in(role)` hands the role's page back in a known state: English, live (not replaying), alerts tab.
+    """
+    opened: dict[str, Any] = {}
+
+    def open_as(role: str) -> Any:
+        page = opened.get(role)
+        if page is None:
+            context = browser.new_context(viewport={"width": 1100, "height": 680})
+            page = context.new_page()
+            page.requests = []
+            page.on("request", lambda request: page.requests.append(request.url))
+            page.errors = []
+            page.on("pageerror", lambda error: page.errors.append(str(error)))
+            sign_in(page, live, role)
+            opened[role] = page
+        reset(page)
+        return page
+
+    yield open_as
+    for page in opened.values():
+        page.context.close()
+
+
+def reset(page: Any) -> None:
+    """Back to English, the live picture and the alerts tab, as after signing in."""
+    if page.evaluate("() => document.body.classList.contains('replaying')"):
+        page.click('[data-tab="replay"]')
+        page.click(".replay-live")
+    if page.evaluate("() => document.documentElement.dir") == "rtl":
+        page.click("#lang-toggle")
+        page.wait_for_function("() => document.documentElement.dir === 'ltr'")
+    page.click('[data-tab="alerts"]')
 
 
 def sign_in(page: Any, live: Live, role: str) -> None:
@@ -164,7 +190,8 @@ def sign_in(page: Any, live: Live, role: str) -> None:
     page.fill("#login-username", role)
     page.fill("#login-password", PASSWORD)
     page.click("#login-submit")
-    page.wait_for_function("() => window.borderwatch && window.borderwatch.socketState() === 'open'", timeout=20_000)
+    # Generous: the first map load in software GL on a busy machine can take a while.
+    page.wait_for_function("() => window.borderwatch && window.borderwatch.socketState() === 'open'", timeout=60_000)
 
 
 def shot(page: Any, name: str) -> Path:

@@ -1,5 +1,7 @@
 """The operational picture in Debian's chromium: sign-in, offline map, live tracks, alert triage with the
-audit trail, Arabic right-to-left, role limits, sensors and replay. Screenshots go to test-artifacts/web/."""
+audit trail, Arabic right-to-left, role limits, sensors and replay. Screenshots go to test-artifacts/web/.
+
+The tests share one signed-in page per role (`signed_in`), and wait on conditions, never on the clock."""
 
 from __future__ import annotations
 
@@ -8,11 +10,11 @@ from urllib.parse import urlparse
 
 import httpx
 
-from tests.web.conftest import Live, shot, sign_in, wait_until
+from tests.web.conftest import Live, shot, wait_until
 
 
-def test_map_page_is_served_offline_with_border_layers(page: Any, live: Live) -> None:
-    sign_in(page, live, "operator")
+def test_map_page_is_served_offline_with_border_layers(signed_in: Any, live: Live) -> None:
+    page = signed_in("operator")
     page.wait_for_function("() => window.borderwatch.map.map.loaded()")
     layers = page.evaluate("() => window.borderwatch.map.map.getStyle().layers.map(l => l.id)")
     for layer in ("countries-fill", "borders-line", "km-markers", "barriers-wall", "sensors", "crossings", "alerts"):
@@ -34,12 +36,17 @@ def test_map_page_is_served_offline_with_border_layers(page: Any, live: Live) ->
     shot(page, "map")
 
 
-def test_tracks_appear_and_move(page: Any, live: Live) -> None:
-    sign_in(page, live, "operator")
+def test_tracks_appear_and_move(signed_in: Any, live: Live) -> None:
+    page = signed_in("operator")
     n = live.feed.n_tracks
     page.wait_for_function(f"() => window.borderwatch.map.trackCount() >= {n}", timeout=15_000)
     before = page.evaluate("() => window.borderwatch.map.trackPositions()")
-    page.wait_for_timeout(2500)
+    page.wait_for_function(
+        "(before) => { const now = window.borderwatch.map.trackPositions(); return Object.keys(before).every("
+        " id => now[id] && (now[id][0] !== before[id][0] || now[id][1] !== before[id][1])); }",
+        arg=before,
+        timeout=15_000,
+    )
     after = page.evaluate("() => window.borderwatch.map.trackPositions()")
     moved = [t for t in before if t in after and before[t] != after[t]]
     assert len(moved) == n, f"tracks that moved: {moved} of {sorted(before)}"
@@ -54,14 +61,25 @@ def test_tracks_appear_and_move(page: Any, live: Live) -> None:
     shot(page, "tracks")
 
 
-def test_alert_triage_acknowledge_dispatch_resolve_with_audit(page: Any, live: Live) -> None:
-    sign_in(page, live, "operator")
-    known = {a["id"] for a in live.get("operator", "/alerts", limit=1000).json()["items"]}
-    live.feed.crossing("T000")
-    item = page.locator(".queue li.alert").filter(has_text="border_crossing").first
-    item.wait_for(timeout=10_000)
-    alert_id = int(item.get_attribute("data-alert-id"))
-    assert alert_id not in known
+def new_crossing_alert(page: Any, live: Live, track: str, object_class: str = "person") -> int:
+    """Raise a border crossing for `track` and wait for its new alert in the page's queue; its id."""
+    known = sorted(a["id"] for a in live.get("operator", "/alerts", limit=1000).json()["items"])
+    live.feed.crossing(track, object_class)
+    found = page.wait_for_function(
+        "(known) => { const li = [...document.querySelectorAll('.queue li.alert')].find(li =>"
+        " !known.includes(Number(li.dataset.alertId)) && li.textContent.includes('border_crossing'));"
+        " return li ? Number(li.dataset.alertId) : null; }",
+        arg=known,
+        timeout=15_000,
+    )
+    alert_id: int = found.json_value()
+    return alert_id
+
+
+def test_alert_triage_acknowledge_dispatch_resolve_with_audit(signed_in: Any, live: Live) -> None:
+    page = signed_in("operator")
+    alert_id = new_crossing_alert(page, live, "T000")
+    item = page.locator(f'li.alert[data-alert-id="{alert_id}"]')
     assert item.get_attribute("data-state") == "new"
     item.click()
     page.wait_for_function(
@@ -101,9 +119,7 @@ def test_alert_triage_acknowledge_dispatch_resolve_with_audit(page: Any, live: L
     shot(page, "alert-resolved")
 
     # The supervisor sees the same steps, with the operator's name, in the audit panel.
-    page.context.clear_cookies()
-    page.evaluate("() => sessionStorage.clear()")
-    sign_in(page, live, "supervisor")
+    page = signed_in("supervisor")
     page.click('[data-tab="audit"]')
     rows = page.locator(".audit-entry").filter(has_text=f"alert {alert_id}").filter(has_text="operator")
     rows.first.wait_for(timeout=10_000)
@@ -111,8 +127,21 @@ def test_alert_triage_acknowledge_dispatch_resolve_with_audit(page: Any, live: L
     shot(page, "audit")
 
 
-def test_arabic_switches_to_right_to_left(page: Any, live: Live) -> None:
-    sign_in(page, live, "operator")
+def test_typing_a_note_keeps_focus_while_pushes_redraw_the_queue(signed_in: Any, live: Live) -> None:
+    page = signed_in("operator")
+    alert_id = new_crossing_alert(page, live, "T002", "vehicle")
+    page.locator(f'li.alert[data-alert-id="{alert_id}"]').click()
+    note = page.locator(f'li.alert[data-alert-id="{alert_id}"] input.note')
+    note.click()
+    page.keyboard.type("two vehicles ")
+    new_crossing_alert(page, live, "T004")  # a push: the queue is drawn afresh under the operator's hands
+    page.keyboard.type("heading south")
+    assert note.input_value() == "two vehicles heading south"
+    assert page.evaluate("() => document.activeElement.classList.contains('note')")
+
+
+def test_arabic_switches_to_right_to_left(signed_in: Any, live: Live) -> None:
+    page = signed_in("operator")
     assert page.evaluate("() => document.documentElement.dir") == "ltr"
     map_box = page.locator("#map").bounding_box()
     side_box = page.locator("aside.side").bounding_box()
@@ -130,8 +159,8 @@ def test_arabic_switches_to_right_to_left(page: Any, live: Live) -> None:
     page.wait_for_function("() => document.documentElement.dir === 'ltr'")
 
 
-def test_operator_cannot_reach_admin_actions(page: Any, live: Live) -> None:
-    sign_in(page, live, "operator")
+def test_operator_cannot_reach_admin_actions(signed_in: Any, live: Live) -> None:
+    page = signed_in("operator")
     assert page.locator('[data-tab="admin"]').count() == 0
     assert page.locator('[data-tab="audit"]').count() == 0
     token = page.evaluate("() => sessionStorage.getItem('borderwatch.token')")
@@ -144,8 +173,8 @@ def test_operator_cannot_reach_admin_actions(page: Any, live: Live) -> None:
     shot(page, "operator-tabs")
 
 
-def test_admin_sees_and_uses_user_management(page: Any, live: Live) -> None:
-    sign_in(page, live, "admin")
+def test_admin_sees_and_uses_user_management(signed_in: Any, live: Live) -> None:
+    page = signed_in("admin")
     page.click('[data-tab="admin"]')
     page.locator(".user-list li").first.wait_for()
     page.fill('.admin-create input[name="username"]', "new-analyst")
@@ -157,8 +186,8 @@ def test_admin_sees_and_uses_user_management(page: Any, live: Live) -> None:
     assert users["new-analyst"] == "analyst"
 
 
-def test_sensor_health_panel_follows_the_push(page: Any, live: Live) -> None:
-    sign_in(page, live, "operator")
+def test_sensor_health_panel_follows_the_push(signed_in: Any, live: Live) -> None:
+    page = signed_in("operator")
     page.click('[data-tab="sensors"]')
     service = live.server.service
     sensor = service.model.sensors[0].properties.id
@@ -178,9 +207,9 @@ def test_sensor_health_panel_follows_the_push(page: Any, live: Live) -> None:
     shot(page, "sensors")
 
 
-def test_replay_shows_stored_tracks(page: Any, live: Live) -> None:
+def test_replay_shows_stored_tracks(signed_in: Any, live: Live) -> None:
     wait_until(lambda: live.feed.ticks >= 4, what="stored track points")
-    sign_in(page, live, "operator")
+    page = signed_in("operator")
     page.click('[data-tab="replay"]')
     page.select_option(".replay-hours", "1")
     page.click(".replay-load")

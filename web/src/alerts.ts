@@ -111,7 +111,27 @@ export class AlertQueue {
     msg.className = "message";
     msg.setAttribute("role", "status");
     msg.textContent = this.message;
+    const focus = this.focused();
     this.root.replaceChildren(head, msg, ...(list.length ? [ul] : [paragraph(t("alerts.empty"), "empty")]));
+    focus?.();
+  }
+
+  /** What has the keyboard focus inside the queue, as a function that puts it back (with the caret) on
+   * the redrawn element: pushes redraw the queue while an operator is typing a note. */
+  private focused(): (() => void) | null {
+    const active = document.activeElement;
+    if (!(active instanceof HTMLElement) || !this.root.contains(active) || !active.className) return null;
+    const alertId = active.closest<HTMLElement>("li.alert")?.dataset.alertId;
+    const selector = `${alertId ? `li.alert[data-alert-id="${alertId}"] ` : ""}.${active.className.split(" ")[0]}`;
+    const caret = active instanceof HTMLInputElement ? [active.selectionStart, active.selectionEnd, active.selectionDirection] as const : null;
+    return () => {
+      const again = this.root.querySelector<HTMLElement>(selector);
+      if (!again) return;
+      again.focus({ preventScroll: true });
+      if (caret && again instanceof HTMLInputElement && caret[0] !== null && caret[1] !== null) {
+        again.setSelectionRange(caret[0], caret[1], caret[2] ?? undefined);
+      }
+    };
   }
 
   private item(a: Alert, now: number): HTMLElement {
