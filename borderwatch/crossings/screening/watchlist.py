@@ -89,7 +89,7 @@ def check_dob(value: str, field_name: str = "dob") -> str:
     return value
 
 
-def _decode(data: bytes, source: str) -> str:
+def decode_text(data: bytes, source: str) -> str:
     """The text of a watchlist file: UTF-8 (with or without BOM), UTF-16 with BOM or Windows-1256."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
@@ -108,7 +108,7 @@ def _decode(data: bytes, source: str) -> str:
 def read_watchlist_csv(path: str | Path, kind: EntityKind = "person") -> ImportResult[WatchlistEntry]:
     """Entries from a CSV with the columns id,name,aliases,dob,doc_number (aliases split on ';')."""
     path = Path(path)
-    return parse_watchlist_csv(_decode(path.read_bytes(), str(path)), str(path), kind)
+    return parse_watchlist_csv(decode_text(path.read_bytes(), str(path)), str(path), kind)
 
 
 def parse_watchlist_csv(
@@ -176,7 +176,7 @@ def _make_entry(
 def read_ftm_jsonl(path: str | Path) -> ImportResult[WatchlistEntry]:
     """Entries from FollowTheMoney entities, one JSON object a line (OpenSanctions' entities.ftm.json)."""
     path = Path(path)
-    return parse_ftm_lines(_decode(path.read_bytes(), str(path)).splitlines(), str(path))
+    return parse_ftm_lines(decode_text(path.read_bytes(), str(path)).splitlines(), str(path))
 
 
 def parse_ftm_lines(lines: Iterable[str], source: str = "ftm") -> ImportResult[WatchlistEntry]:
@@ -245,7 +245,7 @@ def load_watchlist(path: str | Path) -> ImportResult[WatchlistEntry]:
     path = Path(path)
     if not path.exists():
         raise CrossingsError(f"{path}: no such watchlist file")
-    text = _decode(path.read_bytes(), str(path))
+    text = decode_text(path.read_bytes(), str(path))
     if text.lstrip().startswith("{"):
         return parse_ftm_lines(text.splitlines(), str(path))
     return parse_watchlist_csv(text, str(path))
