@@ -78,6 +78,16 @@ def simulate_step(out: Path, console: Console) -> None:
 DEMO_STEPS.append(simulate_step)
 
 
+def fusion_step(out: Path, console: Console) -> None:
+    """Track and score quiet-night and smuggling-surge: GOSPA, crossing recall, time to alert, false alarms."""
+    from borderwatch.evaluation.demo import fusion_demo
+
+    fusion_demo(load_border_model(), out, console)
+
+
+DEMO_STEPS.append(fusion_step)
+
+
 def run_demo(out: Path, console: Console) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for step in DEMO_STEPS:

@@ -40,6 +40,7 @@ def evaluate_files(
         sensors,
         c=c,
         p=p,
+        model=model,
     )
     return scores, len(reader.bad) + len(bad_tracks) + len(bad_events)
 

@@ -1,0 +1,109 @@
+"""Each border event fires on a hand-built case and stays silent on a near miss (toy border, tests/fusion/conftest.py).
+
+The toy border runs north along 40.0°E with the home country to the east; a wall stands 100 m inside
+over km 3-8; there is no official crossing.
+"""
+
+from __future__ import annotations
+
+from borderwatch.fusion import EventParams, FusionOutput, Tracker
+from borderwatch.geo.model import BorderModel
+from borderwatch.sensors.formats import Detection, Heartbeat
+from tests.fusion.scenes import T0, cartesian, heartbeats, path, point, walk
+
+
+def run(model: BorderModel, records: list[Detection | Heartbeat], **params: float) -> FusionOutput:
+    tracker = Tracker(model, event_params=EventParams(**params) if params else None)  # type: ignore[arg-type]
+    out = FusionOutput()
+    ordered = sorted(records, key=lambda r: r.time)
+    for i in range(0, len(ordered), 200):
+        out.extend(tracker.process(ordered[i : i + 200]))
+    out.extend(tracker.flush())
+    return out
+
+
+def kinds(out: FusionOutput, kind: str) -> list[object]:
+    return [e for e in out.events if e.type == kind]
+
+
+def test_crossing_fires_and_a_walk_to_the_line_does_not(toy_model: BorderModel) -> None:
+    t, lat, lon = walk(toy_model, 2.0, -900.0, 900.0, 1.5)
+    assert len(kinds(run(toy_model, cartesian(t, lat, lon)), "border_crossing")) == 1
+    t, lat, lon = walk(toy_model, 2.0, -900.0, -60.0, 1.5, pause_s=120.0)  # up to the line, no further
+    assert kinds(run(toy_model, cartesian(t, lat, lon)), "border_crossing") == []
+
+
+def test_barrier_approach_fires_within_the_distance_only(toy_model: BorderModel) -> None:
+    # The wall is at +100 m: stop 60 m outside it (offset +40) or 400 m outside it (offset -300).
+    t, lat, lon = walk(toy_model, 5.0, -1200.0, 40.0, 1.5, pause_s=60.0)
+    out = run(toy_model, cartesian(t, lat, lon))
+    approaches = kinds(out, "barrier_approach")
+    assert len(approaches) == 1
+    assert approaches[0].details["barrier"] == "wall-1"  # type: ignore[attr-defined]
+    assert kinds(out, "barrier_breach") == []
+    t, lat, lon = walk(toy_model, 5.0, -1200.0, -300.0, 1.5, pause_s=60.0)
+    assert kinds(run(toy_model, cartesian(t, lat, lon)), "barrier_approach") == []
+
+
+def test_barrier_breach_fires_where_the_wall_is_and_not_past_its_end(toy_model: BorderModel) -> None:
+    t, lat, lon = walk(toy_model, 5.0, -800.0, 800.0, 1.5)
+    breaches = kinds(run(toy_model, cartesian(t, lat, lon)), "barrier_breach")
+    assert len(breaches) == 1
+    assert breaches[0].direction == "inbound"  # type: ignore[attr-defined]
+    t, lat, lon = walk(toy_model, 9.5, -800.0, 800.0, 1.5)  # the same walk 1.5 km past the wall's end
+    out = run(toy_model, cartesian(t, lat, lon))
+    assert kinds(out, "barrier_breach") == []
+    assert len(kinds(out, "border_crossing")) == 1
+
+
+def test_loitering_fires_after_the_time_and_not_before(toy_model: BorderModel) -> None:
+    t, lat, lon = walk(toy_model, 1.0, -600.0, -300.0, 1.2, pause_s=420.0)
+    out = run(toy_model, cartesian(t, lat, lon), loiter_time_s=300.0)
+    assert len(kinds(out, "loitering")) == 1
+    t, lat, lon = walk(toy_model, 1.0, -600.0, -300.0, 1.2, pause_s=200.0)
+    assert kinds(run(toy_model, cartesian(t, lat, lon), loiter_time_s=300.0), "loitering") == []
+
+
+def test_loitering_far_from_the_border_is_silent(toy_model: BorderModel) -> None:
+    t, lat, lon = walk(toy_model, 1.0, -6000.0, -5700.0, 1.2, pause_s=420.0)
+    assert kinds(run(toy_model, cartesian(t, lat, lon), loiter_time_s=300.0), "loitering") == []
+
+
+def _two_walkers(model: BorderModel, gap_m: float) -> list[Detection | Heartbeat]:
+    """Two people walking towards each other along the border (300 m outside it), stopping `gap_m`
+    apart, and standing there for two minutes."""
+    a0, a1 = point(model, 1.0, -300.0), point(model, 5.0 - gap_m / 2000.0, -300.0)
+    b0, b1 = point(model, 9.0, -300.0), point(model, 5.0 + gap_m / 2000.0, -300.0)
+    ta, la, oa = path(a0, a1, 1.5, pause_s=120.0)
+    tb, lb, ob = path(b0, b1, 1.5, pause_s=120.0)
+    return [*cartesian(ta, la, oa, sensor="s1", prefix="a"), *cartesian(tb, lb, ob, sensor="s2", seed=5, prefix="b")]
+
+
+def test_convergence_fires_when_tracks_meet(toy_model: BorderModel) -> None:
+    out = run(toy_model, _two_walkers(toy_model, 20.0))
+    meetings = kinds(out, "convergence")
+    assert len(meetings) == 1
+    assert len(meetings[0].track_ids) == 2  # type: ignore[attr-defined]
+
+
+def test_convergence_is_silent_when_tracks_stay_apart(toy_model: BorderModel) -> None:
+    assert kinds(run(toy_model, _two_walkers(toy_model, 200.0)), "convergence") == []
+
+
+def test_sensor_offline_when_heartbeats_stop(toy_model: BorderModel) -> None:
+    t, lat, lon = walk(toy_model, 2.0, -900.0, 900.0, 1.5)  # keeps the clock running
+    dets = cartesian(t, lat, lon, sensor="tower-1")
+    beats = heartbeats("ugs-1", T0, T0 + 300.0) + heartbeats("tower-1", T0, float(t[-1]))
+    out = run(toy_model, [*dets, *beats])
+    offline = kinds(out, "sensor_offline")
+    assert [e.details["sensor_id"] for e in offline] == ["ugs-1"]  # type: ignore[attr-defined]
+    assert offline[0].lat is not None  # a configured sensor: the event is placed at it  # type: ignore[attr-defined]
+    quiet = run(toy_model, [*dets, *heartbeats("ugs-1", T0, float(t[-1])), *beats[10:]])
+    assert kinds(quiet, "sensor_offline") == []
+
+
+def test_sensor_offline_at_once_on_a_fault_status(toy_model: BorderModel) -> None:
+    tracker = Tracker(toy_model)
+    out = tracker.process([Heartbeat("ugs-1", T0), Heartbeat("ugs-1", T0 + 30.0, "fault")])
+    assert [e.type for e in out.events] == ["sensor_offline"]
+    assert tracker.process([Heartbeat("ugs-1", T0 + 60.0, "fault")]).events == []  # once, not every beat
