@@ -9,6 +9,7 @@ does. May import borderwatch.api.app (auth), borderwatch.service, borderwatch.st
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -33,35 +34,62 @@ REPLAY_MAX_POINTS = 200_000  # beyond this the window is thinned evenly, so a br
 LIVE_TOPICS = ("alert", "sensor_health", "patrol")
 
 
+def _finite(record: dict[str, Any], field: str, default: float | None = None) -> float:
+    value = record.get(field, default)
+    if value is None:
+        if default is None:
+            raise ValueError(f"{field} is missing")
+        value = default
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{field} is not a finite number: {value!r}")
+    return number
+
+
 def track_frame(tracks: list[dict[str, Any]], now: float) -> dict[str, Any]:
     """Latest track states as one compact frame: column arrays with class and status as indices.
 
-    Deleted tracks go in `removed`; positions keep 5 decimals (about 1 m), speed 0.1 m/s, heading 1°.
+    Deleted tracks go in `removed`; an unknown class is "unknown", an unknown status "tentative".
+    Positions keep 5 decimals (about 1 m), speed 0.1 m/s, heading 1°.
+    A record without a usable id, lat or lon is left out and named in `rejected` ("<track_id>: <why>"),
+    so one bad record never costs the operator the other tracks.
     """
-    live = [t for t in tracks if t.get("status") != "deleted"]
-    removed = [str(t["track_id"]) for t in tracks if t.get("status") == "deleted"]
+    removed: list[str] = []
+    rejected: list[str] = []
+    columns: dict[str, list[Any]] = {"id": [], "lat": [], "lon": [], "c": [], "s": [], "v": [], "h": []}
 
-    def index(values: tuple[str, ...], value: Any) -> int:
-        return values.index(value) if value in values else len(values) - 1
+    def index(values: tuple[str, ...], value: Any, fallback: str) -> int:
+        return values.index(value) if value in values else values.index(fallback)
 
-    return {
-        "topic": "tracks",
-        "data": {
-            "time": now,
-            "classes": CLASSES,
-            "statuses": STATUSES,
-            "columns": {
-                "id": [str(t["track_id"]) for t in live],
-                "lat": [round(float(t["lat"]), 5) for t in live],
-                "lon": [round(float(t["lon"]), 5) for t in live],
-                "c": [index(CLASSES, t.get("class", t.get("object_class"))) for t in live],
-                "s": [index(STATUSES, t.get("status")) for t in live],
-                "v": [round(float(t.get("speed_mps") or 0.0), 1) for t in live],
-                "h": [round(float(t.get("heading_deg") or 0.0)) for t in live],
-            },
-            "removed": removed,
-        },
-    }
+    for record in tracks:
+        track_id = record.get("track_id")
+        if track_id is None or str(track_id) == "":
+            rejected.append("<no track_id>: track_id is missing")
+            continue
+        if record.get("status") == "deleted":
+            removed.append(str(track_id))
+            continue
+        try:
+            lat, lon = _finite(record, "lat"), _finite(record, "lon")
+            if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+                raise ValueError(f"lat/lon out of range: {lat}, {lon}")
+            speed = _finite(record, "speed_mps", 0.0)
+            heading = _finite(record, "heading_deg", 0.0) % 360.0
+        except (TypeError, ValueError) as error:
+            rejected.append(f"{track_id}: {error}")
+            continue
+        columns["id"].append(str(track_id))
+        columns["lat"].append(round(lat, 5))
+        columns["lon"].append(round(lon, 5))
+        columns["c"].append(index(CLASSES, record.get("class", record.get("object_class")), "unknown"))
+        columns["s"].append(index(STATUSES, record.get("status"), "tentative"))  # never "deleted" by default
+        columns["v"].append(round(speed, 1))
+        columns["h"].append(round(heading) % 360)
+    data: dict[str, Any] = {"time": now, "classes": CLASSES, "statuses": STATUSES, "columns": columns}
+    data["removed"] = removed
+    if rejected:
+        data["rejected"] = rejected
+    return {"topic": "tracks", "data": data}
 
 
 def web_router(service: Service) -> APIRouter:
