@@ -97,37 +97,38 @@ def generate_transits(
     direction_exit = rng.random(n) < 0.2
 
     goods = rng.choice(len(GOODS), size=n, p=np.array([g[3] for g in GOODS]) / sum(g[3] for g in GOODS))
-    hs = np.array([g[0] for g in GOODS])[goods]
-    desc = np.array([g[1] for g in GOODS])[goods]
+    # Goods are integer codes into CODES (the string columns are dictionary arrays built at the end):
+    # string arrays of ten million rows cost seconds to sort and to encode.
+    codes = [g[0] for g in GOODS] + [b[0] for b in BANNED_GOODS]
+    descriptions = [g[1] for g in GOODS] + [b[1] for b in BANNED_GOODS]
     weight_kg = np.round(rng.lognormal(np.log(8_000), 0.6, size=n), 1)
     unit_value = np.array([g[2] for g in GOODS])[goods] * rng.lognormal(0, 0.25, size=n)
     true_value = np.round(weight_kg * unit_value, -3)
-    origin = ORIGINS[rng.integers(0, len(ORIGINS), size=n)]
+    origin = rng.integers(0, len(ORIGINS), size=n).astype(np.int32)
 
     # injected customs fraud
     undervalued = (rng.random(n) < 0.04) & ~direction_exit
     misclassified = (rng.random(n) < 0.03) & ~direction_exit & ~undervalued
     banned = rng.random(n) < 0.003
     declared_value = np.where(undervalued, np.round(true_value * rng.uniform(0.15, 0.4, size=n), -3), true_value)
-    declared_hs = hs.copy()
-    declared_hs[misclassified] = "100630"  # declared as rice: duty-free cereals
+    declared = goods.astype(np.int32)
+    declared[misclassified] = codes.index("100630")  # declared as rice: duty-free cereals
     bad = rng.integers(0, len(BANNED_GOODS), size=n)
-    declared_hs[banned] = np.array([g[0] for g in BANNED_GOODS])[bad[banned]]
-    desc = desc.copy()
-    desc[banned] = np.array([g[1] for g in BANNED_GOODS])[bad[banned]]
-    perishable = TariffSchedule.matches(declared_hs, tariff.perishable)
+    declared[banned] = len(GOODS) + bad[banned]
+    code_arr = np.array(codes)
+    perishable = TariffSchedule.matches(code_arr, tariff.perishable)[declared]
     days_to_expiry = np.where(perishable, rng.integers(20, 400, size=n), 9999).astype(np.int32)
     expired = perishable & (rng.random(n) < 0.02)
     days_to_expiry[expired] = rng.integers(-60, 0, size=int(expired.sum()))
-    export_banned = direction_exit & TariffSchedule.matches(hs, tariff.export_banned)
+    export_banned = direction_exit & TariffSchedule.matches(code_arr, tariff.export_banned)[goods]
     fraud = undervalued | misclassified | banned | expired | export_banned
 
-    rate_declared = tariff.rates_for(declared_hs)
-    rate_true = tariff.rates_for(hs)
+    code_rates = tariff.rates_for(code_arr)
+    rate_declared = code_rates[declared]
+    rate_true = code_rates[goods]
     expected = np.where(direction_exit, 0.0, np.round(declared_value * rate_declared, -2))
     true_duty = np.where(direction_exit, 0.0, np.round(true_value * rate_true, -2))
     collected_share = np.clip(rng.normal(0.985, 0.02, size=n), 0.9, 1.0)
-
     leaks: list[InjectedLeak] = []
     if night_leak in by_id:
         c = ids.index(night_leak)
@@ -145,8 +146,14 @@ def generate_transits(
         leaks.append(InjectedLeak("drop", drop_leak, from_day=from_day, collected_share=0.6))
     collected = np.round(expected * collected_share, -2)
 
-    officer_name = np.char.add(np.where(officer >= 100, "n", "d"), (officer % 100).astype(str))
-    crossing_arr = pa.DictionaryArray.from_arrays(pa.array(crossing.astype(np.int32)), pa.array(ids))
+    # officers d0-d7 on the day shift, n0-n3 at night: dictionary codes 0-7 and 8-11
+    officer_names = [f"d{i}" for i in range(8)] + [f"n{i}" for i in range(4)]
+    officer_code = np.where(officer >= 100, officer - 100 + 8, officer).astype(np.int32)
+
+    def coded(indices: np.ndarray, names: list[str]) -> pa.DictionaryArray:
+        return pa.DictionaryArray.from_arrays(pa.array(indices.astype(np.int32)), pa.array(names))
+
+    crossing_arr = coded(crossing, ids)
     table = pa.table(
         {
             "transit_id": pa.array(np.arange(n, dtype=np.int64)),
@@ -154,12 +161,12 @@ def generate_transits(
             "time": pa.array(time),
             "day": pa.array(day),
             "hour": pa.array(hour),
-            "shift": pa.array(np.where(night, "night", "day")).dictionary_encode(),
-            "officer": pa.array(officer_name).dictionary_encode(),
-            "direction": pa.array(np.where(direction_exit, "exit", "entry")).dictionary_encode(),
-            "hs_code": pa.array(declared_hs).dictionary_encode(),
-            "description": pa.array(desc).dictionary_encode(),
-            "origin": pa.array(origin).dictionary_encode(),
+            "shift": coded(night, ["day", "night"]),
+            "officer": coded(officer_code, officer_names),
+            "direction": coded(direction_exit, ["entry", "exit"]),
+            "hs_code": coded(declared, codes),
+            "description": coded(declared, descriptions),
+            "origin": coded(origin, [str(o) for o in ORIGINS]),
             "weight_kg": pa.array(weight_kg),
             "declared_value": pa.array(declared_value),
             "days_to_expiry": pa.array(days_to_expiry),
