@@ -6,6 +6,25 @@ import "maplibre-gl/dist/maplibre-gl.css";
 import type { Alert, Basemap, Patrol, SensorHealth, Track, TrackPoint } from "./api";
 import { lang, num, t } from "./i18n";
 import { TrackPicture } from "./tracks";
+import ms from "milsymbol";
+
+// Own forces in standard military symbology (MIL-STD-2525C via milsymbol), as operators expect them:
+// a patrol is a friendly motorised infantry unit (filled when available, hollow when committed), a
+// patrol base a friendly installation.
+const MILITARY_SYMBOLS: Record<string, { sidc: string; fill: boolean }> = {
+  "ms-patrol-available": { sidc: "SFGPUCIM---", fill: true },
+  "ms-patrol-committed": { sidc: "SFGPUCIM---", fill: false },
+  "ms-patrol-base": { sidc: "SFGPI----------", fill: true },
+};
+
+function addMilitarySymbols(map: maplibregl.Map): void {
+  const ratio = window.devicePixelRatio || 1;
+  for (const [name, { sidc, fill }] of Object.entries(MILITARY_SYMBOLS)) {
+    const canvas = new ms.Symbol(sidc, { size: 16 * ratio, fill }).asCanvas();
+    const image = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height);
+    map.addImage(name, image, { pixelRatio: ratio });
+  }
+}
 
 /** Switchable layer groups: toggle key -> MapLibre layer ids ("trails" and "tracks" are ./tracks' canvas). */
 export const LAYER_GROUPS: Record<string, string[]> = {
@@ -133,14 +152,28 @@ function styleFor(basemap: Basemap): StyleSpecification {
       },
       point("crossings", "#22d3ee", 7, "#fff"),
       point("checkpoints", "#f472b6", 5, "#0e1a24"),
-      point("patrol-bases", "#60a5fa", 6, "#0e1a24", "patrol_bases"),
+      {
+        id: "patrol-bases",
+        type: "symbol",
+        source: "patrol_bases",
+        layout: { "icon-image": "ms-patrol-base", "icon-allow-overlap": true },
+      },
       {
         id: "history",
         type: "line",
         source: "history",
         paint: { "line-color": "#ff5a36", "line-width": 3, "line-opacity": 0.9 },
       },
-      point("patrols", "#3b82f6", 6, "#fff"),
+      {
+        id: "patrols",
+        type: "symbol",
+        source: "patrols",
+        layout: {
+          "icon-image": ["case", ["==", ["get", "state"], "available"], "ms-patrol-available", "ms-patrol-committed"],
+          "icon-allow-overlap": true,
+          "icon-ignore-placement": true,
+        },
+      },
       {
         id: "alerts-halo",
         type: "circle",
@@ -214,6 +247,7 @@ export class OperationalMap {
     this.ready = new Promise((resolve) => {
       this.map.on("load", () => {
         addIcons(this.map);
+        addMilitarySymbols(this.map);
         this.placeLabels();
         resolve();
       });
