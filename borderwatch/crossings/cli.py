@@ -14,7 +14,14 @@ from rich.console import Console
 from rich.table import Table
 
 from borderwatch.crossings.problems import CrossingsError
-from borderwatch.crossings.service import leaks_report, load_index, synthetic_month
+from borderwatch.crossings.service import (
+    import_transit_file,
+    leaks_report,
+    load_index,
+    load_transits_table,
+    revenue_plot,
+    synthetic_month,
+)
 
 console = Console()
 err_console = Console(stderr=True)
@@ -81,15 +88,48 @@ def findings_table(findings: list[dict[str, object]], currency: str = "IQD") -> 
 
 @crossings_app.command("revenue")
 def revenue(
+    file: Annotated[
+        Path | None, typer.Option("--file", "-f", help="Transits (.jsonl/.csv/.parquet); default: synthetic")
+    ] = None,
     transits: Annotated[int, typer.Option(help="Synthetic transits to generate")] = 200_000,
     days: Annotated[int, typer.Option(help="Days they span")] = 30,
     seed: Annotated[int, typer.Option(help="Random seed")] = 7,
     export: Annotated[
         Path | None, typer.Option(help="Write the per-crossing/shift/officer table (.csv/.parquet)")
     ] = None,
+    plot: Annotated[Path | None, typer.Option(help="Write a PNG: collection rate by hour, duty lost")] = None,
 ) -> None:
-    """Revenue-integrity findings over a synthetic month of transits through the Iraqi crossings."""
-    month = synthetic_month(transits, days, seed)
-    console.print(findings_table(leaks_report(month.table, export)))
+    """Revenue-integrity findings over a transit file, or a synthetic month through the Iraqi crossings."""
+    if file is not None:
+        try:
+            table, problems = load_transits_table(file)
+        except (CrossingsError, OSError) as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(2) from None
+        for problem in problems:
+            err_console.print(f"[yellow]skipped[/] {file}: {problem}", highlight=False)
+    else:
+        table = synthetic_month(transits, days, seed).table
+    console.print(findings_table(leaks_report(table, export)))
     if export:
         console.print(f"wrote {export}")
+    if plot:
+        console.print(f"wrote {revenue_plot(table, plot)}")
+
+
+@crossings_app.command("import")
+def import_file(
+    file: Annotated[Path, typer.Argument(help="Transits: JSON Lines, CSV or Parquet")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Parquet table to write")] = Path("transits.parquet"),
+) -> None:
+    """Validate a transit file; write its good transits to Parquet and list the bad ones by line."""
+    try:
+        result = import_transit_file(file, out)
+    except (CrossingsError, OSError) as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    for problem in result.problems:
+        err_console.print(f"[yellow]rejected[/] {file}: {problem}", highlight=False)
+    console.print(f"{len(result.records)} transits written to {out}; {len(result.problems)} rejected")
+    if not result.records:
+        raise typer.Exit(1)

@@ -12,11 +12,21 @@ from pathlib import Path
 import pyarrow as pa
 
 from borderwatch.crossings.register import Crossing, crossings_from_model
-from borderwatch.crossings.revenue import export, find_leaks, revenue_table
+from borderwatch.crossings.problems import ImportResult
+from borderwatch.crossings.register import Transit
+from borderwatch.crossings.revenue import (
+    after_hours_profile,
+    collection_by_hour,
+    export,
+    find_leaks,
+    plot_revenue,
+    revenue_table,
+)
 from borderwatch.crossings.screening.matcher import WatchlistIndex
 from borderwatch.crossings.screening.watchlist import load_watchlist
 from borderwatch.crossings.synth.transits import SyntheticTransits, generate_transits
 from borderwatch.crossings.tariff import TariffSchedule, load_tariff
+from borderwatch.crossings.transit_files import import_transits, read_transit_file, transits_table
 from borderwatch.geo import default_config_path, load_border_model
 
 
@@ -50,3 +60,35 @@ def leaks_report(transits: pa.Table, export_path: str | Path | None = None) -> l
     if export_path:
         export(revenue_table(transits, ("crossing", "shift", "officer")), export_path)
     return [asdict(f) for f in find_leaks(transits)]
+
+
+def import_transit_file(source: str | Path, destination: str | Path) -> ImportResult[Transit]:
+    """Validate a transit file (JSON Lines, CSV, Parquet) against the Iraqi crossings and write its
+    good transits' analytics table to `destination` (Parquet, all or nothing)."""
+    return import_transits(source, destination, iraqi_crossings(), default_tariff())
+
+
+def load_transits_table(path: str | Path) -> tuple[pa.Table, list[str]]:
+    """The analytics table of a transit file: an imported table (.parquet with expected_duty) as
+    it is, or a raw transit file validated on the way; and the problems of its bad records."""
+    path = Path(path)
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        if "expected_duty" in pq.read_schema(path).names:
+            return pq.read_table(path), []
+    result = read_transit_file(path, iraqi_crossings())
+    return transits_table(result.records, default_tariff()), [str(p) for p in result.problems]
+
+
+def hourly_report(transits: pa.Table) -> dict[str, list[dict[str, object]]]:
+    """Collection rate by crossing and hour, and each crossing's after-hours shares beside its peers."""
+    return {
+        "by_hour": collection_by_hour(transits).to_pylist(),
+        "after_hours": after_hours_profile(transits).to_pylist(),
+    }
+
+
+def revenue_plot(transits: pa.Table, path: str | Path) -> Path:
+    """The supervisor's PNG: collection rate by hour and the duty lost per finding."""
+    return plot_revenue(transits, find_leaks(transits), path)

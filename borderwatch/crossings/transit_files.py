@@ -46,6 +46,27 @@ _CARGO = ("hs_code", "description", "quantity", "unit", "declared_value", "origi
 _TRANSIT: tuple[str, ...] = ("id", "time", "crossing", "direction", "officer", "plate", "plate_country")
 _TRANSIT += ("company", "duty_assessed", "duty_collected", "receipt")
 REQUIRED_COLUMNS = ("id", "time", "crossing", "direction", "officer")
+TABLE_SCHEMA = pa.schema(
+    [
+        ("transit_id", pa.string()),
+        ("crossing", pa.string()),
+        ("time", pa.timestamp("s")),
+        ("day", pa.int32()),
+        ("hour", pa.int8()),
+        ("shift", pa.string()),
+        ("officer", pa.string()),
+        ("direction", pa.string()),
+        ("hs_code", pa.string()),
+        ("description", pa.string()),
+        ("origin", pa.string()),
+        ("weight_kg", pa.float64()),
+        ("declared_value", pa.float64()),
+        ("days_to_expiry", pa.int32()),
+        ("expected_duty", pa.float64()),
+        ("duty_assessed", pa.float64()),
+        ("duty_collected", pa.float64()),
+    ]
+)
 
 
 def read_transit_file(path: str | Path, crossings: Mapping[str, Crossing]) -> ImportResult[Transit]:
@@ -176,28 +197,7 @@ def transits_table(transits: Sequence[Transit], tariff: TariffSchedule) -> pa.Ta
     """The analytics table of validated transits (the columns `generate_transits()` writes, less the
     ground truth): one row per transit, its first cargo line standing for the load."""
     first_day = min((t.time.date() for t in transits), default=None)
-    cols: dict[str, list[Any]] = {
-        k: []
-        for k in (
-            "transit_id",
-            "crossing",
-            "time",
-            "day",
-            "hour",
-            "shift",
-            "officer",
-            "direction",
-            "hs_code",
-            "description",
-            "origin",
-            "weight_kg",
-            "declared_value",
-            "days_to_expiry",
-            "expected_duty",
-            "duty_assessed",
-            "duty_collected",
-        )
-    }
+    cols: dict[str, list[Any]] = {name: [] for name in TABLE_SCHEMA.names}
     for t in transits:
         line = t.cargo[0] if t.cargo else None
         cols["transit_id"].append(t.id)
@@ -217,7 +217,7 @@ def transits_table(transits: Sequence[Transit], tariff: TariffSchedule) -> pa.Ta
         cols["expected_duty"].append(t.expected_duty(tariff))
         cols["duty_assessed"].append(t.duty_assessed)
         cols["duty_collected"].append(t.duty_collected)
-    table = pa.table(cols)
+    table = pa.table(cols, schema=TABLE_SCHEMA)
     for name in ("crossing", "shift", "officer", "direction", "hs_code", "origin"):
         table = table.set_column(table.column_names.index(name), name, table.column(name).dictionary_encode())
     return table

@@ -128,5 +128,11 @@ def test_import_writes_the_analytics_table_or_nothing(tmp_path: Path, monkeypatc
     assert sorted(p.name for p in dest.parent.iterdir()) == ["transits.parquet"]  # no temporary left
 
 
-def test_transits_table_of_nothing_is_empty() -> None:
+def test_transits_table_of_nothing_or_of_bare_transits(tmp_path: Path) -> None:
     assert transits_table([], load_tariff()).num_rows == 0
+    src = tmp_path / "bare.jsonl"
+    src.write_text(json.dumps(_transit("b1", cargo=[], travellers=[], plate=None)), "utf-8")
+    dest = tmp_path / "bare.parquet"
+    import_transits(src, dest, iraqi_crossings(), load_tariff())
+    row = pq.read_table(dest).to_pylist()[0]
+    assert (row["hs_code"], row["origin"], row["expected_duty"], row["shift"]) == (None, None, 0.0, "night")

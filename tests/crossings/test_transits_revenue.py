@@ -2,7 +2,14 @@ import numpy as np
 import pytest
 
 from borderwatch.crossings.register import read_transits
-from borderwatch.crossings.revenue import export, find_leaks, revenue_table
+from borderwatch.crossings.revenue import (
+    after_hours_profile,
+    collection_by_hour,
+    export,
+    find_leaks,
+    plot_revenue,
+    revenue_table,
+)
 from borderwatch.crossings.selectivity import RED, YELLOW, LearnedScore, apply_rules, top_share_quality
 from borderwatch.crossings.service import iraqi_crossings, synthetic_month
 from borderwatch.crossings.tariff import load_tariff
@@ -62,8 +69,10 @@ def month():  # type: ignore[no-untyped-def]
 def test_each_injected_leak_found_and_clean_crossings_not(month) -> None:  # type: ignore[no-untyped-def]
     findings = find_leaks(month.table)
     assert findings[0].kind == "night_shift" and findings[0].crossing == "trebil"
-    found = {(f.kind, f.crossing) for f in findings}
+    found = {(f.kind, f.crossing) for f in findings if f.kind != "after_hours_share"}
     assert found == {(leak.kind, leak.crossing) for leak in month.leaks}
+    # the diverted night revenue also shows as after-hours revenue lagging after-hours traffic
+    assert [(f.crossing, f.lost) for f in findings if f.kind == "after_hours_share"] == [("trebil", 0.0)]
     officer = next(f for f in findings if f.kind == "officer")
     assert officer.subject == next(leak.officer for leak in month.leaks if leak.kind == "officer")
     drop = next(f for f in findings if f.kind == "drop")
@@ -127,3 +136,16 @@ def test_learned_score_beats_random(month) -> None:  # type: ignore[no-untyped-d
     at5 = next(q for q in quality if q["share"] == 0.05)
     assert at5["precision"] > 3 * outcome.mean()
     assert at5["revenue"] > 0.2
+
+
+def test_collection_by_hour_and_after_hours_profile(month, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    by_hour = collection_by_hour(month.table).to_pylist()
+    assert sum(r["transits"] for r in by_hour) == month.table.num_rows
+    trebil = {r["hour"]: r["rate"] for r in by_hour if r["crossing"] == "trebil"}
+    assert max(trebil[h] for h in (18, 20, 23, 2)) < 0.5 < min(trebil[h] for h in (9, 12, 15))
+    profile = {r["crossing"]: r for r in after_hours_profile(month.table).to_pylist()}
+    assert profile["trebil"]["revenue_share"] < profile["trebil"]["traffic_share"] / 2
+    safwan = profile["safwan"]
+    assert abs(safwan["revenue_share"] - safwan["traffic_share"]) < 0.1
+    png = plot_revenue(month.table, find_leaks(month.table), tmp_path / "revenue.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

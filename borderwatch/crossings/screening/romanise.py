@@ -363,6 +363,8 @@ def frames_agree(a: Frame, b: Frame, loose: bool = False) -> bool:
             short_differ += not loose
             if len(ga) + len(gb) > 1 or (ga + gb == "a" and not loose) or short_differ > 1:
                 return False  # Latin drops a short i or u (Fatima / Fatma), never an a, often long
+        elif (ga == "e" and long_b) or (gb == "e" and long_a):
+            return False  # e writes a short vowel: Naser / Naseer, Hamed / Hameed
         elif not qa & qb:
             short_differ += not loose
             if long_a or long_b or short_differ > 1 or ("a" in qa | qb and not loose):

@@ -283,7 +283,9 @@ def vocabulary() -> tuple[list[tuple[str, tuple[str, ...]]], list[tuple[str, tup
     for table, patterns in ((first, GIVEN_PATTERNS), (family, NISBA_PATTERNS)):
         taken = {ar for ar, _ in table} | {sp.lower() for _, lat in table for sp in lat}
         for root in ROOTS:
-            for arabic, latin in patterns:
+            # a root gives a few names, not every pattern: Karīm, Akram and Mukarram, but no Kārim
+            picks = rng.choice(len(patterns), size=min(len(patterns), 3 if patterns is GIVEN_PATTERNS else 2))
+            for arabic, latin in (patterns[int(k)] for k in sorted(set(picks.tolist()))):
                 ar, spellings = _derive(root, arabic, latin, 4, rng)
                 spellings = tuple(s for s in spellings if _spells(ar, s) and s.lower() not in taken)
                 if not spellings or ar in taken:
