@@ -4,9 +4,10 @@ Lives here: `revenue_table()` (transits, expected vs collected duty and the gap 
 `find_leaks()` (after-hours shortfalls, after-hours revenue that does not follow after-hours
 traffic, officers whose collection rate is an outlier among their peers, sudden drops found as
 change points) returning `Finding`s ranked by revenue lost, `collection_by_hour()`,
-`after_hours_profile()`, `plot_revenue()` (PNG) and `export()`. The analytics run in DuckDB over an Arrow table of transits with at least the columns
-crossing, day, hour, shift, officer, expected_duty, duty_collected.
-May import DuckDB, NumPy, pyarrow and `crossings.register`.
+`after_hours_profile()`, `plot_revenue()` (PNG) and `export()`. The analytics run in DuckDB
+over an Arrow table of transits with at least the columns crossing, day, hour, shift, officer,
+expected_duty, duty_collected. May import DuckDB, NumPy, pyarrow, matplotlib (inside
+`plot_revenue()` only) and `crossings.register`.
 """
 
 from __future__ import annotations

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from borderwatch.crossings.register import Crossing, crossings_from_model
 from borderwatch.crossings.problems import ImportResult
-from borderwatch.crossings.register import Transit
+from borderwatch.crossings.register import Crossing, Transit, crossings_from_model
 from borderwatch.crossings.revenue import (
     after_hours_profile,
     collection_by_hour,
