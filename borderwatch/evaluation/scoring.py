@@ -61,6 +61,7 @@ class Scores:
     # Unmatched crossing events where no true mover crossed the line at all (the truth track's own
     # geometry, not the simulator's list of crossings): None without a border model.
     unexplained_crossing_events: int | None = None
+    false_at_official_crossings: int = 0  # of the false ones, those the tracker marked as at an official crossing
     unexplained_crossings_per_sensor_day: float | None = None
     missed_crossings: list[dict[str, Any]] = field(default_factory=list)
 
@@ -214,6 +215,9 @@ def evaluate(
         false_crossings_per_sensor_day=false_events / (sensors * duration_days) if sensors > 0 else None,
         missed_crossings=missed_list,
         unexplained_crossing_events=unexplained,
+        false_at_official_crossings=sum(
+            1 for k, a in enumerate(alerts) if k not in set(matched.values()) and "official_crossing" in a.details
+        ),
         unexplained_crossings_per_sensor_day=(
             unexplained / (sensors * duration_days) if unexplained is not None and sensors > 0 else None
         ),

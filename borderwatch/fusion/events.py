@@ -59,6 +59,7 @@ class BorderEventDetector:
         self.sensor_pos = {s.properties.id: (s.geometry.lat, s.geometry.lon) for s in model.sensors}
         ports = [c for c in model.crossings if c.properties.crossing_type == "land"]
         px, py = frame.to_xy([c.geometry.lat for c in ports], [c.geometry.lon for c in ports])
+        self.port_ids = [c.properties.id for c in ports]
         self.ports = cKDTree(np.column_stack([np.atleast_1d(px), np.atleast_1d(py)])) if ports else None
         self.pairs: dict[tuple[int, int], _Pair] = {}
         self.sensors: dict[str, _SensorWatch] = {}
@@ -139,18 +140,20 @@ class BorderEventDetector:
                     events.append(event)
         return events
 
-    def _at_port(self, xy: FloatArray) -> bool:
-        """Whether a crossing point is at an official land crossing: traffic there is not an alert."""
+    def _port(self, xy: FloatArray) -> str | None:
+        """The official land crossing a crossing point is at, if any (traffic there, for the alert rules)."""
         if self.ports is None:
-            return False
-        dist, _ = self.ports.query(xy)
-        return bool(dist <= self.params.official_crossing_m)
+            return None
+        dist, index = self.ports.query(xy)
+        return self.port_ids[int(index)] if dist <= self.params.official_crossing_m else None
 
     def _crossing(
         self, table: TrackTable, i: int, t: float, xy: FloatArray, side: int, now: float
     ) -> BorderEvent | None:
-        if self._at_port(xy):
-            return None
+        details: dict[str, Any] = {"speed_mps": round(float(np.hypot(table.x[i, 2], table.x[i, 3])), 2)}
+        port = self._port(xy)
+        if port is not None:
+            details["official_crossing"] = port
         return self._event(
             "border_crossing",
             t,
@@ -160,7 +163,7 @@ class BorderEventDetector:
             [i],
             now,
             direction="inbound" if side > 0 else "outbound",
-            details={"speed_mps": round(float(np.hypot(table.x[i, 2], table.x[i, 3])), 2)},
+            details=details,
         )
 
     def on_updates(self, table: TrackTable, rows: IntArray, loc: Locations, now: float) -> list[BorderEvent]:
@@ -176,7 +179,9 @@ class BorderEventDetector:
         # border_crossing: remember where the raw offset changed sign; report once the track is
         # firmly (hysteresis) on the other side, so noise around the line never alerts
         prev = table.prev_off[rows]
-        flipped = np.isfinite(prev) & (prev * off < 0.0)
+        # The first sign change since the track was last firmly on a side: a vehicle that waits on
+        # the line (a customs queue) crossed when it got there, not when it finally drove on.
+        flipped = np.isfinite(prev) & (prev * off < 0.0) & np.isnan(table.cross_t[rows])
         if np.any(flipped):
             f = rows[flipped]
             frac = prev[flipped] / (prev[flipped] - off[flipped])
@@ -194,6 +199,7 @@ class BorderEventDetector:
             if event is not None:
                 events.append(event)
         table.side[rows] = np.where(firm != 0, firm, old)
+        table.cross_t[rows[firm != 0]] = np.nan  # firmly on a side: the next crossing starts afresh
 
         if self.barriers:
             events += self._barrier_events(table, rows, loc.border_index, km, off, xy, t, now)
