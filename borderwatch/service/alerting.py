@@ -55,59 +55,78 @@ class AlertChange:
 def apply_events(session: Session, rules: AlertRules, events: Iterable[BorderEvent], now: float) -> list[AlertChange]:
     """Store events and open or update alerts for them; returns the alerts that changed."""
     changes: list[AlertChange] = []
-    for event in events:
-        if session.get(EventRow, event.event_id) is not None:
-            continue  # the same event twice (replayed output) is stored and alerted once
-        row = EventRow(
-            event_id=event.event_id, type=event.type, time=event.time, lat=event.lat, lon=event.lon,
-            track_ids=list(event.track_ids), object_class=event.object_class, class_prob=event.class_prob,
-            sector=event.sector, km=event.km, direction=event.direction, details=dict(event.details),
-        )  # fmt: skip
-        session.add(row)
-        facts = EventFacts(
-            type=event.type, time=event.time, object_class=event.object_class, direction=event.direction,
-            sector=event.sector, group_size=max(1, len(event.track_ids), int(event.details.get("group_size", 1))),
-        )  # fmt: skip
-        verdict = rules.evaluate(facts)
-        if verdict is None:
-            continue
-        priority, rule = verdict
-        key = dedup_key(event)
-        alert = session.scalars(
-            select(AlertRow).where(AlertRow.dedup_key == key, AlertRow.state != "resolved").limit(1)
-        ).first()
-        if alert is None:
-            alert = AlertRow(
-                type=event.type, priority=priority, rule=rule, state="new", dedup_key=key,
-                track_ids=sorted(event.track_ids), event_ids=[event.event_id], object_class=event.object_class,
-                direction=event.direction, group_size=facts.group_size, sector=event.sector, km=event.km,
-                lat=event.lat, lon=event.lon, first_time=event.time, last_time=event.time, updates=1,
-                created_at=now, state_since=now, seconds_in_state={}, escalation_level=0,
-            )  # fmt: skip
-            session.add(alert)
-            session.flush()
-            session.add(AlertTransitionRow(alert_id=alert.id, from_state=None, to_state="new", at=now, actor="system"))
-            after = snapshot(alert)
-            audit.append(session, at=now, actor="system", action="alert.create", entity="alert",
-                         entity_id=str(alert.id), after=after)  # fmt: skip
-            changes.append(AlertChange(after, True))
-        else:
-            before = snapshot(alert)
-            alert.updates += 1
-            alert.last_time = max(alert.last_time, event.time)
-            alert.event_ids = [*alert.event_ids, event.event_id][-50:]
-            alert.track_ids = sorted(set(alert.track_ids) | set(event.track_ids))
-            alert.group_size = max(alert.group_size, facts.group_size)
-            if event.lat is not None:
-                alert.lat, alert.lon, alert.km, alert.sector = event.lat, event.lon, event.km, event.sector
-            if PRIORITIES.index(priority) < PRIORITIES.index(alert.priority):
-                alert.priority, alert.rule = priority, rule
-            after = snapshot(alert)
-            audit.append(session, at=now, actor="system", action="alert.update", entity="alert",
-                         entity_id=str(alert.id), before=before, after=after)  # fmt: skip
-            changes.append(AlertChange(after, False))
-        row.alert_id = alert.id
+    events = list(events)
+    # One query each for what is already known, instead of one per event: a busy minute brings
+    # thousands of events, and the per-event round trips were most of fusion's time.
+    known = set(session.scalars(select(EventRow.event_id).where(EventRow.event_id.in_([e.event_id for e in events]))))
+    keys = {dedup_key(e) for e in events}
+    open_alerts = {
+        a.dedup_key: a
+        for a in session.scalars(select(AlertRow).where(AlertRow.dedup_key.in_(keys), AlertRow.state != "resolved"))
+    }
+    with session.no_autoflush:
+        for event in events:
+            if event.event_id in known:
+                continue  # the same event twice (replayed output) is stored and alerted once
+            known.add(event.event_id)
+            change = _apply_event(session, rules, event, now, open_alerts)
+            if change is not None:
+                changes.append(change)
     return changes
+
+
+def _apply_event(
+    session: Session, rules: AlertRules, event: BorderEvent, now: float, open_alerts: dict[str, AlertRow]
+) -> AlertChange | None:
+    row = EventRow(
+        event_id=event.event_id, type=event.type, time=event.time, lat=event.lat, lon=event.lon,
+        track_ids=list(event.track_ids), object_class=event.object_class, class_prob=event.class_prob,
+        sector=event.sector, km=event.km, direction=event.direction, details=dict(event.details),
+    )  # fmt: skip
+    session.add(row)
+    facts = EventFacts(
+        type=event.type, time=event.time, object_class=event.object_class, direction=event.direction,
+        sector=event.sector, group_size=max(1, len(event.track_ids), int(event.details.get("group_size", 1))),
+    )  # fmt: skip
+    verdict = rules.evaluate(facts)
+    if verdict is None:
+        return None
+    priority, rule = verdict
+    key = dedup_key(event)
+    alert = open_alerts.get(key)
+    if alert is None:
+        alert = AlertRow(
+            type=event.type, priority=priority, rule=rule, state="new", dedup_key=key,
+            track_ids=sorted(event.track_ids), event_ids=[event.event_id], object_class=event.object_class,
+            direction=event.direction, group_size=facts.group_size, sector=event.sector, km=event.km,
+            lat=event.lat, lon=event.lon, first_time=event.time, last_time=event.time, updates=1,
+            created_at=now, state_since=now, seconds_in_state={}, escalation_level=0,
+        )  # fmt: skip
+        session.add(alert)
+        session.flush()  # the alert's id, for the transition and the audit entry
+        open_alerts[key] = alert
+        session.add(AlertTransitionRow(alert_id=alert.id, from_state=None, to_state="new", at=now, actor="system"))
+        after = snapshot(alert)
+        audit.append(session, at=now, actor="system", action="alert.create", entity="alert",
+                     entity_id=str(alert.id), after=after)  # fmt: skip
+        change = AlertChange(after, True)
+    else:
+        before = snapshot(alert)
+        alert.updates += 1
+        alert.last_time = max(alert.last_time, event.time)
+        alert.event_ids = [*alert.event_ids, event.event_id][-50:]
+        alert.track_ids = sorted(set(alert.track_ids) | set(event.track_ids))
+        alert.group_size = max(alert.group_size, facts.group_size)
+        if event.lat is not None:
+            alert.lat, alert.lon, alert.km, alert.sector = event.lat, event.lon, event.km, event.sector
+        if PRIORITIES.index(priority) < PRIORITIES.index(alert.priority):
+            alert.priority, alert.rule = priority, rule
+        after = snapshot(alert)
+        audit.append(session, at=now, actor="system", action="alert.update", entity="alert",
+                     entity_id=str(alert.id), before=before, after=after)  # fmt: skip
+        change = AlertChange(after, False)
+    row.alert_id = alert.id
+    return change
 
 
 def transition(

@@ -51,10 +51,14 @@ def append(
 
     On PostgreSQL a transaction-scoped advisory lock also serialises appends across processes.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(7236001)"))
-    last = session.execute(select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)).first()
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    transaction = session.get_transaction()
+    cached = session.info.get("audit_head", {}).get(id(transaction))
+    if cached is None:  # first append in this transaction: take the lock, read the chain's head
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(7236001)"))
+        last = session.execute(select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)).first()
+        cached = (last[0], last[1]) if last else (0, GENESIS)
+    seq, prev = cached[0] + 1, cached[1]
     before, after = _plain(before), _plain(after)
     row = AuditRow(
         seq=seq,
@@ -69,7 +73,8 @@ def append(
         hash=entry_hash(seq, at, actor, action, entity, entity_id, before, after, prev),
     )
     session.add(row)
-    session.flush()
+    # Later appends in the same transaction continue from here: the lock is held until it ends.
+    session.info["audit_head"] = {id(transaction): (seq, row.hash)}
     return row
 
 

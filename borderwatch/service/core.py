@@ -56,7 +56,7 @@ class TrackerLike(Protocol):
 
 def default_tracker(model: BorderModel) -> TrackerLike | None:
     try:
-        from borderwatch.fusion import Tracker  # type: ignore[attr-defined,unused-ignore]
+        from borderwatch.fusion import Tracker
     except ImportError:  # fusion not installed in this build: ingest and alerts still work
         log.warning("borderwatch.fusion.Tracker unavailable: running without fusion")
         return None
@@ -115,6 +115,8 @@ class Service:
         self.m_p99 = Gauge("borderwatch_ingest_to_alert_p99_seconds", "p99 over the last 100,000 alerts", registry=r)
         self.m_p99.set_function(self.latency_p99)
         self.m_queue = Gauge("borderwatch_fusion_queue_batches", "Batches waiting for fusion", registry=r)
+        self.m_skipped = Counter("borderwatch_fusion_skipped_total", "Records the tracker skipped", ["reason"],
+                                 registry=r)  # fmt: skip
         self.m_fusion_errors = Counter("borderwatch_fusion_errors_total", "Fusion batches that failed", registry=r)
         self._seed()
 
@@ -124,6 +126,10 @@ class Service:
         """99th percentile of ingest→alert latency over the recent alerts (0 when none yet)."""
         samples = sorted(self.latencies)
         return samples[min(len(samples) - 1, int(0.99 * len(samples)))] if samples else 0.0
+
+    def fusion_backlog(self) -> int:
+        """Ingested batches waiting for the tracker."""
+        return self._queue.qsize()
 
     def start(self) -> None:
         for target, name in ((self._fusion_loop, "fusion"), (self._housekeeping_loop, "housekeeping")):
@@ -260,6 +266,8 @@ class Service:
             return
         records = sorted((r for b in batches for r in b.records), key=lambda r: r.time)
         output = self.tracker.process(records)
+        for reason, count in getattr(output, "skipped", {}).items():
+            self.m_skipped.labels(str(reason)).inc(count)
         # The tracker numbers tracks from 1 each run; the run tag keeps ids unique across restarts
         # so a new track never merges into an old track's row or open alert.
         states = [replace(t, track_id=f"{self.run}{t.track_id}") for t in output.track_states]
@@ -279,8 +287,9 @@ class Service:
                 point = TrackPointRow(track_id=s.track_id, time=s.time, lat=s.lat, lon=s.lon,
                                       speed_mps=s.speed_mps, heading_deg=s.heading_deg, status=s.status)  # fmt: skip
                 session.add(point)
+            rows = {r.track_id: r for r in session.scalars(select(TrackRow).where(TrackRow.track_id.in_(list(latest))))}
             for s in latest.values():
-                row = session.get(TrackRow, s.track_id)
+                row = rows.get(s.track_id)
                 if row is None:
                     row = TrackRow(track_id=s.track_id, first_time=s.time)
                     session.add(row)

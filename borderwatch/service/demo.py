@@ -123,7 +123,7 @@ def service_step(out: Path, console: Console) -> None:
                 poster.post_lines(pending)
             poster.close()
             deadline = time.monotonic() + 10
-            while service._queue.qsize() and time.monotonic() < deadline:
+            while service.fusion_backlog() and time.monotonic() < deadline:
                 time.sleep(0.1)  # let fusion finish what was acknowledged
     with lock:
         console.print(alerts_view(alerts, poster.tally, sim_time[0] if sim_time else None, limit=20))
