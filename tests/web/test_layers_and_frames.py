@@ -15,7 +15,7 @@ from shapely.geometry import shape
 from borderwatch.api.web_routes import CLASSES, STATUSES, track_frame
 from borderwatch.geo.geodesy import azimuth_deg, distance_m
 from borderwatch.geo.model import BorderModel, load_border_model
-from borderwatch.web.basemap import KM_MARKER_STEP, LAYERS, basemap_document, basemap_layers
+from borderwatch.web.basemap import KM_MARKER_STEP, LAYERS, basemap_document, basemap_layers, town_features
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +81,24 @@ def test_coverage_follows_each_sensor_range_and_field_of_view(model: BorderModel
         if props.sensor_type == "tower" and props.fov_deg < 360:
             off = (azimuth_deg(lat0, lon0, ring[rim, 1], ring[rim, 0]) - props.pan_center_deg + 540.0) % 360.0 - 180.0
             assert np.all(np.abs(off) <= props.fov_deg / 2 + 0.5), props.id
+
+
+def test_towns_are_the_shipped_ones_inside_the_model_bounds(model: BorderModel, layers: dict[str, Any]) -> None:
+    west, south, east, north = model.bounds()
+    shown = layers["towns"]["features"]
+    assert shown, "the shipped towns cover the shipped border"
+    for town in shown:
+        lon, lat = town["geometry"]["coordinates"]
+        assert west <= lon <= east and south <= lat <= north, town["properties"]
+        assert town["properties"]["name"] and town["properties"]["population"] >= 10_000
+    populations = [t["properties"]["population"] for t in shown]
+    assert populations == sorted(populations, reverse=True)
+    # A border far from the shipped data shows no towns rather than wrong ones.
+    assert town_features((-75.0, 40.0, -73.0, 41.0)) == []
+    everything = town_features((-180.0, -90.0, 180.0, 90.0))
+    inside = [t for t in everything if west <= t["geometry"]["coordinates"][0] <= east
+              and south <= t["geometry"]["coordinates"][1] <= north]  # fmt: skip
+    assert inside == shown
 
 
 def test_basemap_document_bounds_hold_the_border(model: BorderModel) -> None:

@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 import httpx
 
+from borderwatch.web.basemap import town_features
 from tests.web.conftest import Live, shot, wait_until
 
 
@@ -17,10 +18,10 @@ def test_map_page_is_served_offline_with_border_layers(signed_in: Any, live: Liv
     page = signed_in("operator")
     page.wait_for_function("() => window.borderwatch.map.map.loaded()")
     layers = page.evaluate("() => window.borderwatch.map.map.getStyle().layers.map(l => l.id)")
-    for layer in ("countries-fill", "borders-line", "km-markers", "barriers-wall", "sensors", "crossings", "alerts"):
-        assert layer in layers
+    expected = {"countries-fill", "towns", "borders-line", "km-markers", "barriers-wall", "sensors", "crossings"}
+    assert expected <= set(layers), expected - set(layers)
     sources = page.evaluate(
-        "() => Object.fromEntries(['borders','sectors','km_markers','crossings','sensors'].map("
+        "() => Object.fromEntries(['borders','sectors','km_markers','crossings','sensors','towns'].map("
         "s => [s, window.borderwatch.map.map.getSource(s).serialize().data.features.length]))"
     )
     model = live.server.service.model
@@ -29,6 +30,7 @@ def test_map_page_is_served_offline_with_border_layers(signed_in: Any, live: Liv
     assert sources["crossings"] == len(model.crossings)
     assert sources["sensors"] == len(model.sensors)
     assert sources["km_markers"] > 0
+    assert sources["towns"] == len(town_features(model.bounds())) > 0
     assert page.locator(".label-crossing").count() == len(model.crossings)
     hosts = {urlparse(u).hostname for u in page.requests if not u.startswith(("data:", "blob:"))}
     assert hosts == {"127.0.0.1"}, f"requests left the machine: {sorted(h for h in hosts if h)}"

@@ -29,6 +29,7 @@ function addMilitarySymbols(map: maplibregl.Map): void {
 /** Switchable layer groups: toggle key -> MapLibre layer ids ("trails" and "tracks" are ./tracks' canvas). */
 export const LAYER_GROUPS: Record<string, string[]> = {
   countries: ["countries-fill", "countries-line"],
+  towns: ["towns"],
   borders: ["borders-casing", "borders-line"],
   sectors: ["sectors-ticks", "km-markers"],
   barriers: ["barriers-wall", "barriers-berm", "barriers-trench", "barriers-fence"],
@@ -89,6 +90,18 @@ function styleFor(basemap: Basemap): StyleSpecification {
         },
       },
       { id: "countries-line", type: "line", source: "countries", paint: { "line-color": "#3b5163", "line-width": 0.8 } },
+      {
+        id: "towns",
+        type: "circle",
+        source: "towns",
+        paint: {
+          "circle-radius": ["interpolate", ["linear"], ["get", "population"], 10000, 2, 100000, 3.5, 1000000, 5],
+          "circle-color": "#cbd5e1",
+          "circle-opacity": 0.8,
+          "circle-stroke-color": "#0e1a24",
+          "circle-stroke-width": 1,
+        },
+      },
       {
         id: "coverage-fill",
         type: "fill",
@@ -274,7 +287,8 @@ export class OperationalMap {
     requestAnimationFrame(tick);
   }
 
-  /** Labels for crossings, major km markers (minor ones when zoomed in) and country names. */
+  /** Labels for crossings, major km markers (minor ones when zoomed in) and towns (large ones first,
+   * all when zoomed in), for what is in view. */
   placeLabels(): void {
     for (const m of this.labels) m.remove();
     this.labels = [];
@@ -297,6 +311,15 @@ export class OperationalMap {
       const c = coords(f);
       if ((p.major || zoom >= 9) && bounds.contains(c) && zoom >= 6.5) add(c, `${num(p.km)}`, "label-km");
     }
+    if (this.map.getLayoutProperty("towns", "visibility") !== "none") {
+      for (const f of this.basemap.layers.towns?.features ?? []) {
+        const p = f.properties as { name: string; population: number };
+        const c = coords(f);
+        if ((p.population >= 100_000 || zoom >= 8 || (p.population >= 30_000 && zoom >= 7)) && bounds.contains(c)) {
+          add(c, p.name, "label-town");
+        }
+      }
+    }
   }
 
   setLayerVisible(group: string, visible: boolean): void {
@@ -304,6 +327,7 @@ export class OperationalMap {
     for (const id of LAYER_GROUPS[group] ?? []) {
       if (this.map.getLayer(id)) this.map.setLayoutProperty(id, "visibility", visible ? "visible" : "none");
     }
+    if (group === "towns") this.placeLabels();
   }
 
   upsertTracks(tracks: Track[], removed: string[] = []): void {
