@@ -25,6 +25,7 @@ from borderwatch.geo import load_border_model
 from borderwatch.sensors.formats import format_time
 from borderwatch.service import Service, load_settings
 from borderwatch.service.feed import SensorPoster
+from borderwatch.web import is_built
 
 SCENARIO = "smuggling-surge"
 LIVE_SPEED = 60.0  # one simulated hour in a minute
@@ -85,6 +86,8 @@ def service_step(out: Path, console: Console) -> None:
     sim_time: list[float] = []
     with running_server(service) as server:
         console.print(f"API docs: [link]{server.url}/docs[/]  (sign in as demo / demo-password)")
+        if is_built():  # the operations-room screen, served by the same service
+            console.print(f"[bold green]operational picture:[/] [link]{server.url}/[/]  (demo / demo-password)")
         poster = SensorPoster(server.url, keys)
 
         pending: list[str] = []
