@@ -267,7 +267,7 @@ export class TrackPicture {
 
   /** Tracks handed to the GPU at the last draw (what is on screen, not what is stored). */
   get drawn(): number {
-    return this.visible.tracks ? this.columns.length : 0;
+    return this.gl && this.visible.tracks ? this.columns.length : 0;
   }
 
   /** Trails drawn at the last draw. */
