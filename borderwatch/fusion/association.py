@@ -9,6 +9,7 @@ May import: NumPy, SciPy, fusion.kalman.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,15 +69,13 @@ def gate(
     speed = np.hypot(x[:, 2], x[:, 3])
     radius = np.sqrt(gate_chi2) * (sigma_track + sigma_det) + speed * half + 1.0
     centre = x[:, :2] + x[:, 2:] * (t_mid - t)[:, None]
-    tree_d = cKDTree(det_z)
-    tree_t = cKDTree(centre)
-    found = tree_t.sparse_distance_matrix(tree_d, float(radius.max()), output_type="ndarray")
-    if found.size == 0:
+    # Each track with its own radius: one wide tentative gate must not widen everybody's search.
+    found = cKDTree(det_z).query_ball_point(centre, radius, return_sorted=False)
+    counts = np.fromiter(map(len, found), np.int64, len(found))
+    if counts.sum() == 0:
         return empty
-    ti = found["i"].astype(np.int64)
-    dj = found["j"].astype(np.int64)
-    near = found["v"] <= radius[ti]
-    ti, dj = ti[near], dj[near]
+    ti = np.repeat(np.arange(len(found), dtype=np.int64), counts)
+    dj = np.fromiter(itertools.chain.from_iterable(found), np.int64, int(counts.sum()))
     if ti.size == 0:
         return empty
     dt = det_time[dj] - t[ti]
@@ -114,9 +113,21 @@ def assign(gated: Gated, n_tracks: int, n_dets: int) -> tuple[IntArray, IntArray
         graph = coo_matrix((np.ones(ti.size), (ti, dj + n_tracks)), shape=(n_tracks + n_dets,) * 2)
         _, label = connected_components(graph, directed=False)
         pair_label = label[ti]
-        order = np.argsort(pair_label, kind="stable")
+        # Clusters of one track or of one detection (the common case): the cheapest pair wins,
+        # for all of them at once. Only clusters with several of each need the Hungarian algorithm.
+        n_tr = np.bincount(label[:n_tracks][np.unique(ti)], minlength=label.max() + 1)
+        n_de = np.bincount(label[n_tracks:][np.unique(dj)], minlength=label.max() + 1)
+        simple = (n_tr[pair_label] == 1) | (n_de[pair_label] == 1)
+        if np.any(simple):
+            idx = np.flatnonzero(simple)
+            order = idx[np.lexsort((cost[idx], pair_label[idx]))]
+            first = order[np.r_[True, pair_label[order][1:] != pair_label[order][:-1]]]
+            out_t.append(ti[first])
+            out_d.append(dj[first])
+        hard = np.flatnonzero(~simple)
+        order = hard[np.argsort(pair_label[hard], kind="stable")]
         bounds = np.flatnonzero(np.diff(pair_label[order])) + 1
-        for chunk in np.split(order, bounds):
+        for chunk in np.split(order, bounds) if order.size else []:
             rows, r_inv = np.unique(ti[chunk], return_inverse=True)
             cols, c_inv = np.unique(dj[chunk], return_inverse=True)
             _solve(rows, cols, r_inv, c_inv, cost[chunk], out_t, out_d)
