@@ -145,7 +145,8 @@ def demo(
     """The main job on the embedded default; see borderwatch/demo.py for its steps."""
     from borderwatch.demo import run_demo
 
-    run_demo(out, console)
+    # Piped into a log (make demo in CI), rich would fold the wide tables to 80 columns.
+    run_demo(out, console if console.is_terminal else Console(width=150))
 
 
 @app.command("simulate")
