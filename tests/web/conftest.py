@@ -175,7 +175,7 @@ def signed_in(browser: Any, live: Live) -> Iterator[Callable[[str], Any]]:
 
 
 def reset(page: Any) -> None:
-    """Back to English, the live picture and the alerts tab, as after signing in."""
+    """Back to English, the live picture, the alerts tab and the whole border in view, as after signing in."""
     if page.evaluate("() => document.body.classList.contains('replaying')"):
         page.click('[data-tab="replay"]')
         page.click(".replay-live")
@@ -183,6 +183,7 @@ def reset(page: Any) -> None:
         page.click("#lang-toggle")
         page.wait_for_function("() => document.documentElement.dir === 'ltr'")
     page.click('[data-tab="alerts"]')
+    page.evaluate("() => window.borderwatch.map.home()")
 
 
 def sign_in(page: Any, live: Live, role: str) -> None:

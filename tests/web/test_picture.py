@@ -161,6 +161,23 @@ def test_arabic_switches_to_right_to_left(signed_in: Any, live: Live) -> None:
     page.wait_for_function("() => document.documentElement.dir === 'ltr'")
 
 
+def test_layer_switches_hide_and_show_tracks_and_towns(signed_in: Any, live: Live) -> None:
+    page = signed_in("operator")
+    page.wait_for_function("() => window.borderwatch.map.renderedTrackCount() > 0")
+    page.click('[data-tab="layers"]')
+    assert page.locator(".label-town").count() > 0
+    page.uncheck('input[data-layer="tracks"]')
+    page.uncheck('input[data-layer="towns"]')
+    page.wait_for_function("() => window.borderwatch.map.renderedTrackCount() === 0")
+    assert page.evaluate("() => window.borderwatch.map.map.getLayoutProperty('towns', 'visibility')") == "none"
+    assert page.locator(".label-town").count() == 0
+    shot(page, "layers-off")
+    page.check('input[data-layer="tracks"]')
+    page.check('input[data-layer="towns"]')
+    page.wait_for_function("() => window.borderwatch.map.renderedTrackCount() > 0")
+    assert page.locator(".label-town").count() > 0
+
+
 def test_operator_cannot_reach_admin_actions(signed_in: Any, live: Live) -> None:
     page = signed_in("operator")
     assert page.locator('[data-tab="admin"]').count() == 0

@@ -322,6 +322,12 @@ export class OperationalMap {
     }
   }
 
+  /** Back to the whole border, north up, as on sign-in. */
+  home(): void {
+    const [w, s, e, n] = this.basemap.bounds;
+    this.map.fitBounds([w, s, e, n], { bearing: 0, animate: false });
+  }
+
   setLayerVisible(group: string, visible: boolean): void {
     if (group === "tracks" || group === "trails") this.tracks.setVisible(group, visible);
     for (const id of LAYER_GROUPS[group] ?? []) {
