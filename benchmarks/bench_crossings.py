@@ -12,7 +12,7 @@ from rapidfuzz import fuzz, process
 from rich.console import Console
 from rich.table import Table
 
-from borderwatch.crossings.revenue import find_leaks, revenue_table
+from borderwatch.crossings.revenue import after_hours_profile, collection_by_hour, find_leaks, revenue_table
 from borderwatch.crossings.screening import WatchlistEntry, WatchlistIndex
 from borderwatch.crossings.selectivity import LearnedScore, top_share_quality
 from borderwatch.crossings.service import synthetic_month
@@ -128,12 +128,14 @@ def revenue(console: Console, n: int) -> None:
     t0 = time.perf_counter()
     findings = find_leaks(month.table)
     revenue_table(month.table, ("crossing", "shift", "officer"))
+    collection_by_hour(month.table)
+    after_hours_profile(month.table)
     run_s = time.perf_counter() - t0
     table = Table(title=f"Revenue analytics over {n:,} transits")
     for col in ("step", "seconds", "vs target 10 s"):
         table.add_column(col, justify="right")
     table.add_row("generate (numpy)", f"{gen_s:.1f}", "")
-    table.add_row("findings + breakdown (DuckDB)", f"{run_s:.1f}", f"{run_s / 10:.2f}")
+    table.add_row("findings, breakdown, by hour, after hours (DuckDB)", f"{run_s:.1f}", f"{run_s / 10:.2f}")
     console.print(table)
     console.print(
         "top finding: "

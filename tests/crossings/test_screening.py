@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from borderwatch.crossings.screening import WatchlistIndex, load_watchlist, name_parts, skeleton
+from borderwatch.crossings.screening.matcher import PART_MATCH, part_similarity
 from borderwatch.crossings.screening.watchlist import parse_watchlist_csv
 from borderwatch.crossings.synth.names import generate_people, render_canonical, render_variant
 
@@ -138,3 +139,59 @@ def test_csv_broken_rows_and_unknown_encoding(tmp_path) -> None:  # type: ignore
 
     with pytest.raises(CrossingsError, match="encoding"):
         load_watchlist(bad)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Hussein", "حسين"),
+        ("Husayn", "Hussain"),
+        ("Fatima", "Fatma"),
+        ("Yusuf", "Yousif"),
+        ("Moustafa", "مصطفى"),
+        ("Saeed", "سعيد"),
+        ("Sa'ad", "سعد"),
+        ("Salih", "صالح"),
+        ("Taha", "طه"),
+        ("Ibrahim", "إبراهيم"),
+        ("Ehmed", "احمد"),
+        ("Kareem", "Karim"),
+        ("مصطفى", "مصطفي"),
+    ],
+)
+def test_one_name_in_its_spellings(a: str, b: str) -> None:
+    assert part_similarity(name_parts(a)[0], name_parts(b)[0]) >= PART_MATCH
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Hassan", "Hussein"),
+        ("Hassan", "حسين"),
+        ("حسن", "Hussein"),
+        ("حسن", "حسين"),
+        ("Huda", "Hadi"),
+        ("هدى", "هادي"),
+        ("Ahmad", "Hamad"),
+        ("أحمد", "حمد"),
+        ("Karim", "Karam"),
+        ("Kareem", "كارم"),
+        ("Saad", "سعيد"),
+        ("Mahmud", "Mohammed"),
+        ("Jasim", "Qasim"),
+        ("Iyad", "أياد"),
+        ("Samr", "سمري"),
+    ],
+)
+def test_names_of_one_skeleton_told_apart(a: str, b: str) -> None:
+    assert part_similarity(name_parts(a)[0], name_parts(b)[0]) < PART_MATCH
+
+
+def test_hassan_is_not_hussein_in_a_list() -> None:
+    csv = "id,name,aliases,dob,doc_number\nh1,حسن علي كاظم الزبيدي,,,\nh2,Karim Jasim Hadi,,,\n"
+    ix = WatchlistIndex(parse_watchlist_csv(csv).records)
+    assert [h.entry.id for h in ix.screen("Hasan Ali Kadhim al-Zubaidi")] == ["h1"]
+    assert ix.screen("Hussein Ali Kadhim al-Zubaidi") == []
+    assert ix.screen("حسين علي كاظم") == []
+    assert [h.entry.id for h in ix.screen("كريم جاسم هادي")] == ["h2"]
+    assert ix.screen("Karam Jasim Hadi") == ix.screen("Karim Qasim Hadi") == ix.screen("Karim Jasim Huda") == []

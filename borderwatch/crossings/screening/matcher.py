@@ -80,7 +80,7 @@ class WatchlistIndex:
     """Positional pair index over a watchlist; `screen()` answers one query in about a millisecond."""
 
     def __init__(
-        self, watchlist: Watchlist | Sequence[WatchlistEntry], max_candidates: int = 24, max_posting: int = 50_000
+        self, watchlist: Watchlist | Sequence[WatchlistEntry], max_candidates: int = 64, max_posting: int = 50_000
     ) -> None:
         self.entries: list[WatchlistEntry] = list(watchlist)
         self.max_candidates = max_candidates
@@ -196,7 +196,7 @@ class WatchlistIndex:
         doc_number: str | None = None,
         threshold: float = DEFAULT_THRESHOLD,
         kind: str = "person",
-        limit: int = 10,
+        limit: int = 50,
     ) -> list[Hit]:
         """Entries matching the query above `threshold`, best first, one hit per entry."""
         best: dict[int, Hit] = {}

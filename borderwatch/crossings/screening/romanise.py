@@ -351,6 +351,13 @@ def frames_agree(a: Frame, b: Frame, loose: bool = False) -> bool:
             if qa != qb and not ("Y" in ga + gb and qa & qb) and not (k == 0 and "V" in ga + gb):
                 return False  # (ى and ي are confused at the end of a word: مصطفى / مصطفي)
         elif sa == "ar":  # Arabic against Latin
+            if (
+                k == 0
+                and ga[:1] in ("P", "Q")
+                and gb[:1] in _QUALITY
+                and not set(_QUALITY[ga[0]]) & set(_QUALITY[gb[0]])
+            ):
+                return False  # the hamza seat against the first vowel written: أياد Ayyad, إياد Iyad
             if len(ga) > 1 and len(gb) < 2:
                 return False  # two long vowels in Arabic (جبراوي), one short in Latin (Jabri)
             if (not qa and long_b) or (qa and not qa & qb) or (gb == "e" and set(ga) & set("AIUY")):
