@@ -549,7 +549,7 @@ def create_app(service: Service, *, manage_service: bool = True) -> FastAPI:
         except Exception as exc:
             database = f"error: {type(exc).__name__}"
         return s.Health(status="ok" if database == "ok" else "degraded", database=database,
-                        fusion=service.tracker is not None, fusion_queue=service._queue.qsize())  # fmt: skip
+                        fusion=service.tracker is not None, fusion_queue=service.fusion_backlog())  # fmt: skip
 
     metrics_content = {CONTENT_TYPE_LATEST.split(";")[0]: {"schema": {"type": "string"}}}
 
