@@ -42,12 +42,13 @@ DEMO_STEPS.append(coverage_step)
 def crossings_step(out: Path, console: Console) -> None:
     """Load a synthetic month of transits and print the revenue-integrity findings."""
     from borderwatch.crossings.cli import findings_table
-    from borderwatch.crossings.service import leaks_report, synthetic_month
+    from borderwatch.crossings.service import leaks_report, revenue_plot, synthetic_month
 
     month = synthetic_month(200_000, 30)
     console.print(f"{month.table.num_rows:,} transits through {len(set(month.table.column('crossing').to_pylist()))}"
                   f" crossings; injected: {', '.join(f'{l.kind} at {l.crossing}' for l in month.leaks)}")
     console.print(findings_table(leaks_report(month.table, out / "crossings_revenue.csv")))
+    console.print(f"wrote {revenue_plot(month.table, out / 'crossings_revenue.png')}")
 
 
 DEMO_STEPS.append(crossings_step)
