@@ -141,6 +141,20 @@ def test_typing_a_note_keeps_focus_while_pushes_redraw_the_queue(signed_in: Any,
     assert note.input_value() == "two vehicles heading south"
     assert page.evaluate("() => document.activeElement.classList.contains('note')")
 
+    # A drop-down the operator is in is not redrawn under them (that would close it): the push still
+    # reaches the map, and the queue catches up when they leave it.
+    outcome = page.locator(f'li.alert[data-alert-id="{alert_id}"] select.outcome-select')
+    outcome.focus()
+    page.evaluate("() => { document.activeElement.dataset.kept = 'yes'; }")
+    on_map = "() => window.borderwatch.map.map.getSource('alerts').serialize().data.features.length"
+    before = page.evaluate(on_map)
+    live.feed.crossing("T005")
+    page.wait_for_function(f"() => ({on_map})() > {before}", timeout=15_000)
+    assert page.evaluate("() => document.activeElement.dataset.kept") == "yes"
+    queued = page.locator(".queue li.alert").count()
+    note.click()
+    page.wait_for_function(f"() => document.querySelectorAll('.queue li.alert').length > {queued}")
+
 
 def test_arabic_switches_to_right_to_left(signed_in: Any, live: Live) -> None:
     page = signed_in("operator")

@@ -52,6 +52,7 @@ export class AlertQueue {
   private message = "";
   // What the user has chosen or typed per alert, kept across re-renders (pushes arrive while typing).
   private drafts = new Map<number, { patrol?: string; outcome?: string; note?: string }>();
+  private deferred = false; // a redraw waits for the operator to leave a drop-down
 
   constructor(
     private root: HTMLElement,
@@ -89,6 +90,16 @@ export class AlertQueue {
   }
 
   render(): void {
+    const active = document.activeElement;
+    if (active instanceof HTMLSelectElement && this.root.contains(active)) {
+      // Redrawing would close a drop-down the operator has open: draw once they leave it.
+      this.map.showAlerts(this.visible());
+      if (!this.deferred) {
+        this.deferred = true;
+        active.addEventListener("blur", () => ((this.deferred = false), this.render()), { once: true });
+      }
+      return;
+    }
     const now = Date.now() / 1000;
     const list = this.visible();
     this.map.showAlerts(list);
