@@ -228,7 +228,7 @@ def analyse(part: str) -> tuple[str, Frame]:
             tokens[-1] = ("", "A" if word.endswith("ة") else "X")  # Fatima, Fatimah, فاطمة
         if word[:1] in "أإآا":
             # a written initial vowel: Ahmad / أحمد is not Hamad / حمد; hamza above is a or u
-            # (Ahmad, Usama), below it i (Ibrahim): Ayyad / أياد is not Iyad / إياد
+            # (Ahmad, Usama), below it i or, as Iraq says it, a (Ibrahim, Ayad Allawi): Iyad is not أياد
             tokens[0] = ("", {"أ": "P", "إ": "Q"}.get(word[0], "V"))
         if word.endswith("ه") and len(word) <= 2:
             tokens.append(("", "X"))  # Taha / طه: the h is kept, a vowel may follow it
@@ -287,7 +287,7 @@ _QUALITY = {
     "Y": "ai",
     "V": "aiu",
     "P": "au",
-    "Q": "i",
+    "Q": "ia",
 }
 _LATIN_LONG = {"ee", "oo", "aa", "ai", "ei"}
 
@@ -357,7 +357,7 @@ def frames_agree(a: Frame, b: Frame, loose: bool = False) -> bool:
                 and gb[:1] in _QUALITY
                 and not set(_QUALITY[ga[0]]) & set(_QUALITY[gb[0]])
             ):
-                return False  # the hamza seat against the first vowel written: أياد Ayyad, إياد Iyad
+                return False  # the hamza seat against the first vowel written: أياد is Ayyad, not Iyad
             if len(ga) > 1 and len(gb) < 2:
                 return False  # two long vowels in Arabic (جبراوي), one short in Latin (Jabri)
             if (not qa and long_b) or (qa and not qa & qb) or (gb == "e" and set(ga) & set("AIUY")):
@@ -370,6 +370,8 @@ def frames_agree(a: Frame, b: Frame, loose: bool = False) -> bool:
             short_differ += not loose
             if len(ga) + len(gb) > 1 or (ga + gb == "a" and not loose) or short_differ > 1:
                 return False  # Latin drops a short i or u (Fatima / Fatma), never an a, often long
+            if not loose and not (a[-1] and b[-1]):
+                return False  # and only before a final vowel: Fatma, but no Khald for Khalid
         elif (ga == "e" and long_b) or (gb == "e" and long_a):
             return False  # e writes a short vowel: Naser / Naseer, Hamed / Hameed
         elif not qa & qb:
