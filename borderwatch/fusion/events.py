@@ -187,7 +187,12 @@ class BorderEventDetector:
             frac = prev[flipped] / (prev[flipped] - off[flipped])
             table.cross_t[f] = table.prev_t[f] + frac * (t[flipped] - table.prev_t[f])
             table.cross_xy[f] = table.prev_xy[f] + frac[:, None] * (xy[flipped] - table.prev_xy[f])
-        firm = np.where(np.abs(off) > p.crossing_hysteresis_m, np.sign(off), 0).astype(np.int8)
+        hysteresis = np.full(rows.size, p.crossing_hysteresis_m)
+        if self.ports is not None:
+            # Traffic stops on the line in a customs area: a wider band keeps its queue quiet.
+            dist, _ = self.ports.query(xy)
+            hysteresis[dist <= p.official_crossing_m] = p.official_crossing_hysteresis_m
+        firm = np.where(np.abs(off) > hysteresis, np.sign(off), 0).astype(np.int8)
         old = table.side[rows]
         crossed = (firm != 0) & (old != 0) & (firm != old)
         for k in np.flatnonzero(crossed).tolist():
@@ -198,7 +203,10 @@ class BorderEventDetector:
             event = self._crossing(table, i, t_cross, point, int(firm[k]), now)
             if event is not None:
                 events.append(event)
-        table.side[rows] = np.where(firm != 0, firm, old)
+        # A track first seen in the customs band takes its side by the ordinary band; only leaving a
+        # known side needs the wider one.
+        first_side = np.where(np.abs(off) > p.crossing_hysteresis_m, np.sign(off), 0).astype(np.int8)
+        table.side[rows] = np.where(firm != 0, firm, np.where(old == 0, first_side, old))
         table.cross_t[rows[firm != 0]] = np.nan  # firmly on a side: the next crossing starts afresh
 
         if self.barriers:
