@@ -119,8 +119,8 @@ def test_out_of_order_within_the_lag_is_put_back_in_order(toy_model: BorderModel
     arrival = np.array([d.time for d in dets]) + rng.uniform(0.0, 1.5, len(dets))  # up to 1.5 s in transit
     shuffled = [dets[i] for i in np.argsort(arrival)]
     assert shuffled != dets
-    ordered = run(toy_model, dets, chunk=5, lag_s=2.0)
-    out = run(toy_model, shuffled, chunk=5, lag_s=2.0)
+    ordered = run(toy_model, dets, chunk=20, lag_s=2.0)
+    out = run(toy_model, shuffled, chunk=20, lag_s=2.0)
     assert out.skipped["late"] == 0
     assert len(confirmed_ids(out)) == 1 and crossings(out) == ["inbound"]
     assert same_picture(out, ordered)
