@@ -195,3 +195,11 @@ def test_hassan_is_not_hussein_in_a_list() -> None:
     assert ix.screen("حسين علي كاظم") == []
     assert [h.entry.id for h in ix.screen("كريم جاسم هادي")] == ["h2"]
     assert ix.screen("Karam Jasim Hadi") == ix.screen("Karim Qasim Hadi") == ix.screen("Karim Jasim Huda") == []
+
+
+def test_an_outright_match_outranks_a_confusable_letter() -> None:
+    csv = "id,name,aliases,dob,doc_number\nj,Jasim Ali Hassan,,,\nq,قاسم علي حسن,,,\n"
+    ix = WatchlistIndex(parse_watchlist_csv(csv).records)
+    assert [h.entry.id for h in ix.screen("Jassim Aly Hasan")] == ["j"]
+    assert [h.entry.id for h in ix.screen("Qassim Ali Hassan")] == ["q"]
+    assert sorted(h.entry.id for h in ix.screen("Gasim Ali Hassan")) == ["j", "q"]  # g writes ج and ق

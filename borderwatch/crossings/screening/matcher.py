@@ -200,6 +200,7 @@ class WatchlistIndex:
     ) -> list[Hit]:
         """Entries matching the query above `threshold`, best first, one hit per entry."""
         best: dict[int, Hit] = {}
+        weak: dict[int, int] = {}
         if kind == "vehicle":
             try:
                 plate = normalise_plate(name).latin
@@ -212,12 +213,17 @@ class WatchlistIndex:
             for n_idx in self.candidates(parts):
                 e_idx = int(self._name_entry[n_idx])
                 entry = self.entries[e_idx]
-                score, why = score_parts(parts, self._parts[n_idx])
+                score, why, n_weak = score_parts_weak(parts, self._parts[n_idx])
                 score, dob_why = _dob_factor(score, dob, entry.dob)
                 if dob_why:
                     why = f"{why}; {dob_why}"
                 if e_idx not in best or score > best[e_idx].score:
                     best[e_idx] = Hit(entry, self._names[n_idx], score, why)
+                    weak[e_idx] = n_weak
+            # A listed name whose given, father's and grandfather's names all agree outright outranks
+            # one that needs a confusable letter (Jasim for Gasim, d for z): that one is another name.
+            if any(weak[e] == 0 and h.score >= threshold for e, h in best.items()):
+                best = {e: h for e, h in best.items() if weak[e] == 0}
         if doc_number:
             doc = normalise_doc(doc_number)
             for e_idx in self._docs.get(doc, []):
@@ -269,6 +275,12 @@ def part_similarity(a: NamePart, b: NamePart) -> float:
 
 
 def score_parts(query: Sequence[NamePart], listed: Sequence[NamePart]) -> tuple[float, str]:
+    """Score in [0, 1] for two names and an explanation (see `score_parts_weak`)."""
+    score, why, _ = score_parts_weak(query, listed)
+    return score, why
+
+
+def score_parts_weak(query: Sequence[NamePart], listed: Sequence[NamePart]) -> tuple[float, str, int]:
     """Score in [0, 1] for two names, and an explanation of which parts met and which differ.
 
     Given, father's and grandfather's names are compared position by position: a differing part
@@ -276,7 +288,7 @@ def score_parts(query: Sequence[NamePart], listed: Sequence[NamePart]) -> tuple[
     tribal and place parts are compared in any order.
     """
     if not query or not listed:
-        return 0.0, "no comparable name parts"
+        return 0.0, "no comparable name parts", 0
     q_core, q_fam = split_roles(tuple(query))
     l_core, l_fam = split_roles(tuple(listed))
     # a family name written without its article closes the name: "Fallah Mohammad Takriti"
@@ -285,6 +297,7 @@ def score_parts(query: Sequence[NamePart], listed: Sequence[NamePart]) -> tuple[
     if len(l_core) >= 3 and any(part_similarity(l_core[-1], f) >= PART_MATCH for f in q_fam):
         l_core, l_fam = l_core[:-1], (*l_fam, l_core[-1])
     got = weight = conflict = missing = 0.0
+    weak = 0  # given, father's or grandfather's names that agree only through confusable letters
     agree: list[str] = []
     differ: list[str] = []
     for i, (a, b) in enumerate(zip(q_core, l_core, strict=False)):
@@ -292,6 +305,7 @@ def score_parts(query: Sequence[NamePart], listed: Sequence[NamePart]) -> tuple[
         if s >= PART_MATCH:
             got += s
             weight += 1.0
+            weak += s < 1.0
             agree.append(f"{a.text}≈{b.text} ({b.key}, {s:.2f})")
         else:
             conflict += 1.0
@@ -324,14 +338,14 @@ def score_parts(query: Sequence[NamePart], listed: Sequence[NamePart]) -> tuple[
     one_side = q_rest + l_rest + q_fam_left[n_fam_conflict:] + l_fam_left[n_fam_conflict:]
     missing = sum(NISBA_WEIGHT if p.nisba else 1.0 for p in one_side)
     if len(agree) < min(2, len(query), len(listed)):
-        return 0.0, "fewer than two name parts agree" + (f"; differing: {', '.join(differ)}" if differ else "")
+        return 0.0, "fewer than two name parts agree" + (f"; differing: {', '.join(differ)}" if differ else ""), weak
     score = got / (weight + CONFLICT_WEIGHT * conflict + MISSING_WEIGHT * missing)
     why = "parts " + ", ".join(agree)
     if differ:
         why += "; differing: " + ", ".join(differ)
     if one_side:
         why += "; only on one side: " + ", ".join(p.text for p in one_side)
-    return score, why
+    return score, why, weak
 
 
 _ROLE = ("given name", "father's name", "grandfather's name", "name")
