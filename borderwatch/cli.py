@@ -160,19 +160,32 @@ def simulate(
     seed: Annotated[int | None, typer.Option("--seed", help="Override the scenario's seed")] = None,
     duration: Annotated[float | None, typer.Option("--duration", help="Override the duration (s)")] = None,
     dem: Annotated[Path | None, typer.Option("--dem", help="DEM (GeoTIFF): towers do not see through terrain")] = None,
+    post: Annotated[
+        str | None, typer.Option("--post", help="Also post each step to a running service at this URL")
+    ] = None,
+    keys: Annotated[
+        Path | None, typer.Option("--keys", help="Sensor keys JSON for --post (default: in --data-dir)")
+    ] = None,
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="The service's data directory (keys)")] = None,
     config: ConfigOption = None,
 ) -> None:
     """Simulate a scenario: sensor detections and ground truth as JSON Lines (docs/formats.md)."""
     from borderwatch.coverage.dem import DemError
+    from borderwatch.service.feed import FeedError
     from borderwatch.sim import ScenarioError
     from borderwatch.sim.command import run_simulate
 
     model = load_model_or_exit(config)
+    options: dict[str, Any] = {"realtime": realtime, "speed": speed, "seed": seed, "duration_s": duration, "dem": dem}
     try:
-        run_simulate(
-            scenario, model, out, console, realtime=realtime, speed=speed, seed=seed, duration_s=duration, dem=dem
-        )
-    except (ScenarioError, DemError) as exc:
+        if post is None:
+            run_simulate(scenario, model, out, console, **options)
+        else:
+            from borderwatch.service.commands import run_simulate_posting
+
+            keys_file = keys or (data_dir or Path("borderwatch-data")) / "sensor_keys.json"
+            run_simulate_posting(scenario, model, out, post, keys_file, console, **options)
+    except (ScenarioError, DemError, FeedError) as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(2) from None
 

@@ -1,17 +1,22 @@
 """Bodies of the service's CLI commands: serve, user add, audit verify, replay.
 
-The typer wiring is in borderwatch/cli.py. May import borderwatch.api and borderwatch.service.
+The typer wiring is in borderwatch/cli.py. May import borderwatch.api, borderwatch.service and (for
+`simulate --post`) borderwatch.sim.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from borderwatch.service.config import Settings, load_settings
+
+if TYPE_CHECKING:
+    from borderwatch.geo.model import BorderModel
+    from borderwatch.service.feed import FeedTally
 
 
 def settings_from(config: Path | None, **flags: Any) -> Settings:
@@ -73,7 +78,30 @@ def run_replay(directory: Path, url: str, keys_file: Path, speed: float, console
         tally = replay_dir(directory, poster, speed)
     finally:
         poster.close()
+    print_tally(tally, console)
+
+
+def print_tally(tally: FeedTally, console: Console) -> None:
     console.print(f"sent {tally.sent:,}: {tally.accepted:,} accepted, {tally.duplicates:,} duplicates, "
                   f"{tally.rejected:,} rejected; {tally.bad_lines} unreadable lines")  # fmt: skip
     if tally.no_key:
         console.print(f"[yellow]no key for sensors (not sent):[/] {', '.join(sorted(tally.no_key))}")
+
+
+def run_simulate_posting(
+    scenario_ref: str, model: BorderModel, out: Path, url: str, keys_file: Path, console: Console, **options: Any
+) -> FeedTally:
+    """`borderwatch simulate --post URL`: each simulated step's detections and heartbeats go to the
+    running service as soon as they are written (paced by --realtime/--speed), each sensor with its key."""
+    from borderwatch.service.feed import SensorPoster, load_keys
+    from borderwatch.sim.command import run_simulate
+
+    poster = SensorPoster(url, load_keys(keys_file))
+    console.print(f"posting each step to {url}")
+    try:
+        run_simulate(scenario_ref, model, out, console, on_step=lambda step: poster.post_lines(step.detections),
+                     **options)  # fmt: skip
+    finally:
+        poster.close()
+    print_tally(poster.tally, console)
+    return poster.tally

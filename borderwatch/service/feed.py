@@ -53,8 +53,11 @@ class SensorPoster:
             if key is None:
                 self.tally.no_key.add(sensor)
                 continue
-            reply = self.http.post("/api/v1/detections", content=orjson.dumps(batch),
-                                   headers={"X-Sensor-Key": key, "Content-Type": "application/json"})  # fmt: skip
+            try:
+                reply = self.http.post("/api/v1/detections", content=orjson.dumps(batch),
+                                       headers={"X-Sensor-Key": key, "Content-Type": "application/json"})  # fmt: skip
+            except httpx.HTTPError as exc:
+                raise FeedError(f"sensor {sensor}: cannot post to {self.http.base_url}: {exc}") from None
             if reply.status_code in (400, 401, 413) or reply.status_code >= 500:
                 raise FeedError(f"sensor {sensor}: the service answered {reply.status_code}: {reply.text[:300]}")
             body = reply.json()

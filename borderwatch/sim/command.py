@@ -5,6 +5,7 @@ May import: rich, geo, sim. The typer wiring is in borderwatch/cli.py.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from borderwatch.geo.model import BorderModel
-from borderwatch.sim.engine import Simulation, simulate_to_dir
+from borderwatch.sim.engine import Simulation, StepOutput, simulate_to_dir
 from borderwatch.sim.scenario import Scenario, ScenarioError, load_scenario
 
 
@@ -80,11 +81,12 @@ def run_simulate(
     seed: int | None = None,
     duration_s: float | None = None,
     dem: Path | None = None,
+    on_step: Callable[[StepOutput], None] | None = None,
 ) -> dict[str, Any]:
     simulation = prepare(scenario_ref, model, seed, duration_s, dem)
     if realtime:
         console.print(f"streaming into {out}/detections.jsonl and truth.jsonl at {speed:g}x real time")
-    summary = simulate_to_dir(simulation, out, realtime=realtime, speed=speed)
+    summary = simulate_to_dir(simulation, out, realtime=realtime, speed=speed, on_step=on_step)
     console.print(summary_table(summary))
     console.print(f"wrote {out / 'detections.jsonl'}, {out / 'truth.jsonl'} and {out / 'summary.json'}")
     return summary

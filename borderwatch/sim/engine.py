@@ -447,13 +447,23 @@ def run_simulation(
     return summary
 
 
-def simulate_to_dir(simulation: Simulation, out: Path, *, realtime: bool = False, speed: float = 1.0) -> dict[str, Any]:
-    """Write detections.jsonl, truth.jsonl and summary.json into `out`; returns the summary."""
+def simulate_to_dir(
+    simulation: Simulation,
+    out: Path,
+    *,
+    realtime: bool = False,
+    speed: float = 1.0,
+    on_step: Callable[[StepOutput], None] | None = None,
+) -> dict[str, Any]:
+    """Write detections.jsonl, truth.jsonl and summary.json into `out`; returns the summary.
+
+    `on_step` sees each step's lines as they are written (e.g. to post them to a running service).
+    """
     out.mkdir(parents=True, exist_ok=True)
     with (
         open(out / "detections.jsonl", "w", encoding="utf-8", newline="\n") as det,
         open(out / "truth.jsonl", "w", encoding="utf-8", newline="\n") as tru,
     ):
-        summary = run_simulation(simulation, det, tru, realtime=realtime, speed=speed)
+        summary = run_simulation(simulation, det, tru, realtime=realtime, speed=speed, on_step=on_step)
     (out / "summary.json").write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n")
     return summary
