@@ -259,7 +259,7 @@ def analyse(part: str) -> tuple[str, Frame]:
             gaps.append("")
     # A final h is dropped on both sides: Latin writes ة as -a or -ah (Fatima, Fatimah, فاطمة) and
     # both scripts end Falah / فلاح with it; keeping it would split more spellings than it separates.
-    if len(consonants) > 2 and consonants[-1] == "h":
+    if len(consonants) > 2 and consonants[-1] == "h" and not gaps[-1]:  # (al-Farhawi keeps its h)
         consonants.pop()
         last = gaps.pop()
         gaps[-1] += last + "X"  # what stood around the h is not compared (Salih, Saleh, صالح)
