@@ -210,11 +210,50 @@ _ARABIC_RE = re.compile("[\u0600-\u06ff\u0750-\u077f]")
 Frame = tuple[str, ...]
 
 
+# How common names that Arabic writes without their short vowels are said (our own table): their
+# Arabic form then carries the vowels of this reading, so that محمد is not read as Mahmud.
+VOCALISED: dict[str, str] = {
+    "محمد": "muhammad",
+    "احمد": "ahmad",
+    "حسن": "hasan",
+    "عمر": "umar",
+    "مصطفى": "mustafa",
+    "مهدي": "mahdi",
+    "هدى": "huda",
+    "مرتضى": "murtadha",
+    "منتظر": "muntazar",
+    "اكرم": "akram",
+    "انور": "anwar",
+    "مسلم": "muslim",
+    "محسن": "muhsin",
+    "مهند": "muhannad",
+    "حمزة": "hamza",
+}
+_HAMZA_SEATS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا"})
+
+
 @lru_cache(maxsize=1 << 20)
 def analyse(part: str) -> tuple[str, Frame]:
     """The consonant skeleton of one name part and its vowel frame: what is written between the
     consonants (one entry per gap, before the first and after the last included), prefixed with
-    the script ("ar" / "la"). The frame tells Hassan / حسن from Hussein / حسين, which share "hsn"."""
+    the script ("ar" / "la"). The frame tells Hassan / حسن from Hussein / حسين, which share "hsn".
+    A common name of `VOCALISED` in Arabic script gets the frame of its reading."""
+    if is_arabic(part) and (reading := _reading(part)):
+        key, frame = _analyse(part)
+        spoken_key, spoken = _analyse(reading)
+        if spoken_key == key:
+            return key, spoken
+        return key, frame
+    return _analyse(part)
+
+
+def _reading(part: str) -> str | None:
+    word = clean_arabic(part).translate(_HAMZA_SEATS)
+    # (a final ى is often written ي: مصطفي)
+    return VOCALISED.get(word) or (VOCALISED.get(word[:-1] + "ى") if word.endswith("ي") else None)
+
+
+def _analyse(part: str) -> tuple[str, Frame]:
     tokens: list[tuple[str, str]] = []  # (consonant class or "", vowel symbol or "")
     if is_arabic(part):
         script = "ar"
