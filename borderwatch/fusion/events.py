@@ -195,6 +195,9 @@ class BorderEventDetector:
         firm = np.where(np.abs(off) > hysteresis, np.sign(off), 0).astype(np.int8)
         old = table.side[rows]
         crossed = (firm != 0) & (old != 0) & (firm != old)
+        # Evidence on both sides: deep enough on the side it left, and no jump on the way over.
+        trusted = (table.side_depth[rows] >= p.crossing_evidence_m) & (table.jump[rows] <= p.crossing_jump_nis)
+        crossed &= trusted
         for k in np.flatnonzero(crossed).tolist():
             i = int(rows[k])
             has_point = np.isfinite(table.cross_t[i])
@@ -208,6 +211,11 @@ class BorderEventDetector:
         first_side = np.where(np.abs(off) > p.crossing_hysteresis_m, np.sign(off), 0).astype(np.int8)
         table.side[rows] = np.where(firm != 0, firm, np.where(old == 0, first_side, old))
         table.cross_t[rows[firm != 0]] = np.nan  # firmly on a side: the next crossing starts afresh
+        # Depth on the side it is on now: reset on a change of side, else the deepest point so far.
+        side = table.side[rows]
+        depth = np.where(np.sign(off) == side, np.abs(off), 0.0)
+        table.side_depth[rows] = np.where(side != old, depth, np.maximum(table.side_depth[rows], depth))
+        table.jump[rows[firm != 0]] = 0.0  # firmly on a side: look for jumps afresh
 
         if self.barriers:
             events += self._barrier_events(table, rows, loc.border_index, km, off, xy, t, now)

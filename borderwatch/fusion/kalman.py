@@ -68,14 +68,16 @@ def mahalanobis2(y: FloatArray, s_inv: FloatArray) -> FloatArray:
     )
 
 
-def update(x: FloatArray, p: FloatArray, z: FloatArray, r: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Kalman update of states (n,4), covariances (n,4,4) with position measurements z (n,2), R (n,2,2)."""
+def update(x: FloatArray, p: FloatArray, z: FloatArray, r: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Kalman update of states (n,4), covariances (n,4,4) with position measurements z (n,2), R (n,2,2);
+    also returns each update's normalised innovation squared (NIS)."""
     s = p[:, :2, :2] + r
     s_inv, _ = inverse_2x2(s)
     k = np.einsum("nij,njk->nik", p[:, :, :2], s_inv)  # (n,4,2)
     y = z - x[:, :2]
+    nis = mahalanobis2(y, s_inv)
     xn = x + np.einsum("nij,nj->ni", k, y)
     # Joseph-free form P - K S K^T, symmetrised: ample for well-conditioned 4x4 blocks.
     pn = p - np.einsum("nij,njk,nlk->nil", k, s, k)
     pn = 0.5 * (pn + np.transpose(pn, (0, 2, 1)))
-    return xn, pn
+    return xn, pn, nis

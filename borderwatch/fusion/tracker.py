@@ -206,8 +206,9 @@ class Tracker:
         tr = self.tracks
         dt = batch.time[dj] - tr.t[ti]
         x, pc = predict(tr.x[ti], tr.p[ti], dt, self._q(ti))
-        x, pc = update(x, pc, batch.z[dj], batch.r[dj])
+        x, pc, nis = update(x, pc, batch.z[dj], batch.r[dj])
         tr.x[ti], tr.p[ti] = x, pc
+        tr.jump[ti] = np.maximum(tr.jump[ti], nis)
         tr.t[ti] = batch.time[dj]
         tr.last_t[ti] = np.maximum(tr.last_t[ti], batch.time[dj])
         tr.hits[ti] += 1

@@ -41,6 +41,8 @@ class TrackTable:
         "prev_t",
         "cross_t",
         "cross_xy",
+        "side_depth",
+        "jump",
         "barrier_side",
         "barrier_armed",
         "loiter_xy",
@@ -67,6 +69,11 @@ class TrackTable:
         self.prev_t: FloatArray = np.empty(0)
         self.cross_t: FloatArray = np.empty(0)
         self.cross_xy: FloatArray = np.empty((0, 2))
+        # evidence for a crossing: how far past the line the track has been on its current side,
+        # and the largest normalised innovation (NIS) since it was last firmly on a side (a jump
+        # between two targets shows as one large innovation)
+        self.side_depth: FloatArray = np.empty(0)
+        self.jump: FloatArray = np.empty(0)
         self.barrier_side: npt.NDArray[np.int8] = np.empty((0, n_barriers), np.int8)
         self.barrier_armed: BoolArray = np.empty((0, n_barriers), bool)
         self.loiter_xy: FloatArray = np.empty((0, 2))
@@ -101,6 +108,8 @@ class TrackTable:
             "prev_t": nan,
             "cross_t": nan,
             "cross_xy": np.full((k, 2), np.nan),
+            "side_depth": np.zeros(k),
+            "jump": np.zeros(k),
             "barrier_side": np.zeros((k, self.n_barriers), np.int8),
             "barrier_armed": np.ones((k, self.n_barriers), bool),
             "loiter_xy": x[:, :2].copy(),

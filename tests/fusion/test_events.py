@@ -6,6 +6,8 @@ over km 3-8; there is no official crossing.
 
 from __future__ import annotations
 
+import numpy as np
+
 from borderwatch.fusion import EventParams, FusionOutput, Tracker
 from borderwatch.geo.model import BorderModel
 from borderwatch.sensors.formats import Detection, Heartbeat
@@ -107,3 +109,14 @@ def test_sensor_offline_at_once_on_a_fault_status(toy_model: BorderModel) -> Non
     out = tracker.process([Heartbeat("ugs-1", T0), Heartbeat("ugs-1", T0 + 30.0, "fault")])
     assert [e.type for e in out.events] == ["sensor_offline"]
     assert tracker.process([Heartbeat("ugs-1", T0 + 60.0, "fault")]).events == []  # once, not every beat
+
+
+def test_a_track_wavering_about_the_line_raises_no_crossing(toy_model: BorderModel) -> None:
+    # Out to 60 m on one side, then 60 m on the other: past the hysteresis band both times, but
+    # never far enough from the line on the side it left to show it came from there.
+    there = walk(toy_model, 2.0, -60.0, 60.0, 1.0)
+    back = walk(toy_model, 2.0, 60.0, -60.0, 1.0, start=float(there[0][-1]) + 1.0)
+    t, lat, lon = (np.r_[a, b] for a, b in zip(there, back, strict=True))
+    assert kinds(run(toy_model, cartesian(t, lat, lon, sigma=3.0)), "border_crossing") == []
+    # The same wavering with the evidence requirement switched off does alert: the rule is what silences it.
+    assert kinds(run(toy_model, cartesian(t, lat, lon, sigma=3.0), crossing_evidence_m=0.0), "border_crossing")
