@@ -34,6 +34,9 @@ class Settings(BaseModel):
     token_ttl_s: float = Field(default=12 * 3600.0, gt=0)
     housekeeping_period_s: float = Field(default=1.0, gt=0, description="Escalation/offline/retention check period")
     fusion: bool = Field(default=True, description="Run the tracker on ingested detections")
+    fusion_lag_s: float | None = Field(
+        default=None, ge=0, description="Tracker reordering lag (data seconds); default: the tracker's own (1 s)"
+    )
 
     @property
     def store_url(self) -> str:

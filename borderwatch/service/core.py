@@ -6,7 +6,6 @@ May import every borderwatch part below the API (alerts, bus, fusion, geo, senso
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import queue
@@ -29,7 +28,7 @@ from borderwatch.fusion.types import BorderEvent, TrackState
 from borderwatch.geo import load_border_model
 from borderwatch.geo.geodesy import distance_m
 from borderwatch.geo.model import BorderModel
-from borderwatch.sensors.formats import Detection, Heartbeat
+from borderwatch.sensors.formats import Detection, Heartbeat, Record
 from borderwatch.service import alerting, audit, auth
 from borderwatch.service.config import Settings
 from borderwatch.service.ingest import IngestResult, parse_items, store_detections
@@ -54,13 +53,16 @@ class TrackerLike(Protocol):
     def process(self, detections: Sequence[Detection | Heartbeat], now: float | None = None) -> Any: ...
 
 
-def default_tracker(model: BorderModel) -> TrackerLike | None:
+def default_tracker(model: BorderModel, lag_s: float | None = None) -> TrackerLike | None:
+    """The fusion Tracker; `lag_s` overrides how long (in data time) it holds detections back to put
+    late arrivals in order — a floor under ingest→alert latency in a live feed."""
     try:
-        from borderwatch.fusion import Tracker
+        from borderwatch.fusion import Tracker, TrackerParams
     except ImportError:  # fusion not installed in this build: ingest and alerts still work
         log.warning("borderwatch.fusion.Tracker unavailable: running without fusion")
         return None
-    tracker: TrackerLike = Tracker(model)
+    params = TrackerParams() if lag_s is None else TrackerParams(lag_s=lag_s)
+    tracker: TrackerLike = Tracker(model, params)
     return tracker
 
 
@@ -68,6 +70,16 @@ def default_tracker(model: BorderModel) -> TrackerLike | None:
 class _Batch:
     records: list[Detection | Heartbeat]
     received_at: float
+
+
+@dataclass
+class _Write:
+    """One request's parsed records waiting for a group commit."""
+
+    records: list[Record]
+    result: IngestResult
+    done: bool = False
+    error: Exception | None = None
 
 
 class Service:
@@ -80,7 +92,7 @@ class Service:
         model: BorderModel | None = None,
         rules: AlertRules | None = None,
         bus: Bus | None = None,
-        tracker_factory: Callable[[BorderModel], TrackerLike | None] = default_tracker,
+        tracker_factory: Callable[[BorderModel], TrackerLike | None] | None = None,
         clock: Clock = time.time,
     ) -> None:
         self.settings = settings
@@ -93,10 +105,16 @@ class Service:
         self.engine = open_store(settings.store_url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.audit_lock = threading.RLock()
-        self._sqlite = self.engine.dialect.name == "sqlite"
-        self._sqlite_writer = threading.Lock()
+        # Group commit: requests that arrive while a write is in progress are stored together in the
+        # next transaction (one commit, one sensor-health update), by whichever request gets there first.
+        self._writer = threading.Lock()
+        self._pending: deque[_Write] = deque()
+        self._pending_lock = threading.Lock()
         self._key_cache: dict[str, str] = {}  # key digest -> sensor id
-        self.tracker = tracker_factory(self.model) if settings.fusion else None
+        if tracker_factory is None:
+            self.tracker = default_tracker(self.model, settings.fusion_lag_s) if settings.fusion else None
+        else:
+            self.tracker = tracker_factory(self.model) if settings.fusion else None
         self._queue: queue.Queue[_Batch | None] = queue.Queue(maxsize=10_000)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -177,12 +195,20 @@ class Service:
     def ingest(self, items: Sequence[Any], sensor_id: str | None) -> IngestResult:
         """Parse, check and store one batch; returns once stored (the acknowledgement is durable)."""
         result = IngestResult()
-        records = parse_items(items, sensor_id, result)
+        job = _Write(parse_items(items, sensor_id, result), result)
+        with self._pending_lock:
+            self._pending.append(job)
+        # One writer at a time (SQLite has one anyway): that keeps the duplicate count exact, and the
+        # writer takes every request queued meanwhile, so under load a commit serves many requests.
+        with self._writer:
+            if not job.done:
+                with self._pending_lock:
+                    jobs = list(self._pending)
+                    self._pending.clear()
+                self._write_group(jobs)
+        if job.error is not None:
+            raise job.error
         now = self.clock()
-        # SQLite has one writer at a time anyway; taking turns here keeps the duplicate count exact.
-        with self._sqlite_writer if self._sqlite else contextlib.nullcontext(), self.sessions.begin() as session:
-            store_detections(session, records, now, result)
-            self._touch_sensors(session, result, now)
         self.m_detections.labels("accepted").inc(result.accepted)
         self.m_detections.labels("duplicate").inc(result.duplicates)
         self.m_detections.labels("rejected").inc(len(result.rejected) - result.forbidden)
@@ -195,16 +221,46 @@ class Service:
                 self.m_queue.set(self._queue.qsize())
         return result
 
-    def _touch_sensors(self, session: Session, result: IngestResult, now: float) -> None:
+    def _write_group(self, jobs: Sequence[_Write]) -> None:
+        """Store the jobs' records in one transaction; if it fails, each on its own, so one bad
+        batch costs only its own request. Results are merged only after a commit."""
+        groups = [jobs] if len(jobs) > 1 else []
+        groups += [[job] for job in jobs]
+        for group in groups:
+            if all(job.done for job in group):
+                continue
+            now = self.clock()
+            stored = [IngestResult() for _ in group]
+            try:
+                with self.sessions.begin() as session:
+                    for job, into in zip(group, stored, strict=True):
+                        store_detections(session, job.records, now, into)
+                    self._touch_sensors(session, stored, now)
+            except Exception as exc:
+                if len(group) == 1:
+                    group[0].error, group[0].done = exc, True
+                else:
+                    log.warning("group commit of %d ingest batches failed (%s); storing each alone", len(group), exc)
+                continue
+            for job, into in zip(group, stored, strict=True):
+                job.result.absorb(into)
+                job.done = True
+
+    def _touch_sensors(self, session: Session, results: Sequence[IngestResult], now: float) -> None:
         seen: dict[str, tuple[float, int, int, str | None]] = {}
-        for d in result.detections:
-            last, n, hb, status = seen.get(d.sensor_id, (0.0, 0, 0, None))
-            seen[d.sensor_id] = (max(last, d.time), n + 1, hb, status)
-        for h in result.heartbeat_records:
-            last, n, hb, _ = seen.get(h.sensor_id, (0.0, 0, 0, None))
-            seen[h.sensor_id] = (max(last, h.time), n, hb + 1, h.status)
+        for result in results:
+            for d in result.detections:
+                last, n, hb, status = seen.get(d.sensor_id, (0.0, 0, 0, None))
+                seen[d.sensor_id] = (max(last, d.time), n + 1, hb, status)
+            for h in result.heartbeat_records:
+                last, n, hb, _ = seen.get(h.sensor_id, (0.0, 0, 0, None))
+                seen[h.sensor_id] = (max(last, h.time), n, hb + 1, h.status)
+        known = {
+            row.sensor_id: row
+            for row in session.scalars(select(SensorHealthRow).where(SensorHealthRow.sensor_id.in_(list(seen))))
+        } if seen else {}  # fmt: skip
         for sensor_id, (last_time, n, hb, status) in seen.items():
-            row = session.get(SensorHealthRow, sensor_id)
+            row = known.get(sensor_id)
             if row is None:
                 row = SensorHealthRow(sensor_id=sensor_id, last_heard_at=now, last_time=last_time, detections=0,
                                       heartbeats=0, offline=False)  # fmt: skip

@@ -46,6 +46,14 @@ class IngestResult:
     detections: list[Detection] = field(default_factory=list)  # newly stored, in batch order
     heartbeat_records: list[Heartbeat] = field(default_factory=list)
 
+    def absorb(self, stored: IngestResult) -> None:
+        """Take in what a store transaction reported (after it committed)."""
+        self.accepted += stored.accepted
+        self.duplicates += stored.duplicates
+        self.heartbeats += stored.heartbeats
+        self.detections.extend(stored.detections)
+        self.heartbeat_records.extend(stored.heartbeat_records)
+
 
 def parse_items(items: Sequence[Any], allowed_sensor: str | None, result: IngestResult) -> list[Record]:
     """Records for the good items; bad ones go to result.rejected, foreign-sensor ones to forbidden."""
@@ -92,7 +100,7 @@ _SQLITE_INSERT = f"INSERT OR IGNORE INTO detections ({', '.join(_COLUMNS)}) VALU
 
 def _insert_sqlite(session: Session, detections: list[Detection], now: float) -> set[str]:
     """SQLite fast path: the driver's executemany, several times quicker than per-row parameter
-    processing. The caller serialises SQLite ingest transactions (Service.ingest), so "which ids
+    processing. The caller serialises ingest transactions (Service.ingest), so "which ids
     already exist" and the insert are one step and the count of new detections is exact."""
     raw = session.connection().connection.driver_connection
     assert raw is not None

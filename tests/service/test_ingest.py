@@ -1,0 +1,87 @@
+"""Ingest under concurrency: requests that queue behind a write are committed together, with exact
+duplicate counts, and one batch whose write fails costs only its own request (both backends)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from borderwatch.geo import BorderModel
+from borderwatch.service import core
+from borderwatch.service.ingest import IngestResult
+from borderwatch.store.models import DetectionRow, SensorHealthRow
+from tests.service.conftest import ServiceFactory, crossing
+
+
+def test_group_commit_counts_exactly_and_isolates_a_failing_batch(
+    make_service: ServiceFactory, border_model: BorderModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = make_service(fusion=False)
+    one, two = (s.properties.id for s in border_model.sensors[:2])
+    track = crossing(border_model, one, prefix="a", points=15)
+    batches = {
+        "first": (one, track[:10]),
+        "overlapping": (one, track[5:]),  # a5..a9 sent again
+        "other sensor": (two, crossing(border_model, two, prefix="b", points=10, km=300.0)),
+        "poisoned": (two, crossing(border_model, two, prefix="poison", points=3, km=310.0)),
+    }
+    real_store = core.store_detections
+
+    def failing_store(session: Any, records: Any, now: float, result: IngestResult) -> None:
+        if any(getattr(r, "id", "").startswith("poison") for r in records):
+            raise RuntimeError("disk full")
+        real_store(session, records, now, result)
+
+    monkeypatch.setattr(core, "store_detections", failing_store)
+    results: dict[str, IngestResult | Exception] = {}
+
+    def send(name: str) -> None:
+        sensor, items = batches[name]
+        try:
+            results[name] = service.ingest(items, sensor)
+        except Exception as exc:
+            results[name] = exc
+
+    threads = [threading.Thread(target=send, args=(name,)) for name in batches]
+    with service._writer:  # a write in progress: every request queues behind it
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 10
+        while len(service._pending) < len(batches) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(service._pending) == len(batches)
+    for thread in threads:
+        thread.join(timeout=20)
+
+    first, overlapping, other = (results[n] for n in ("first", "overlapping", "other sensor"))
+    assert isinstance(first, IngestResult) and isinstance(overlapping, IngestResult)
+    assert isinstance(other, IngestResult)
+    assert first.accepted + overlapping.accepted == 15
+    assert first.duplicates + overlapping.duplicates == 5
+    assert (other.accepted, other.duplicates) == (10, 0)
+    poisoned = results["poisoned"]
+    assert isinstance(poisoned, RuntimeError) and "disk full" in str(poisoned)
+    with service.read() as session:
+        assert session.scalar(select(func.count()).select_from(DetectionRow)) == 25
+        health = {row.sensor_id: row.detections for row in session.scalars(select(SensorHealthRow))}
+    assert health == {one: 15, two: 10}
+
+
+def test_fusion_lag_comes_from_the_settings(tmp_path: Any, border_model: BorderModel) -> None:
+    from borderwatch.fusion import Tracker, TrackerParams
+    from borderwatch.service import Service, load_settings
+
+    settings = load_settings(environ={"BORDERWATCH_FUSION_LAG_S": "0.2"}, data_dir=tmp_path)
+    live = Service(settings, model=border_model)
+    default = Service(load_settings(environ={}, data_dir=tmp_path / "other"), model=border_model)
+    try:
+        assert isinstance(live.tracker, Tracker) and isinstance(default.tracker, Tracker)
+        assert live.tracker.params.lag_s == 0.2
+        assert default.tracker.params.lag_s == TrackerParams().lag_s
+    finally:
+        live.engine.dispose()
+        default.engine.dispose()
