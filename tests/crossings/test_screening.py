@@ -181,6 +181,8 @@ def test_one_name_in_its_spellings(a: str, b: str) -> None:
         ("Mahmud", "Mohammed"),
         ("Mahmud", "محمد"),
         ("Amir", "عمر"),
+        ("سعد", "سعيد"),
+        ("Hakmawi", "حكمي"),
         ("Jasim", "Qasim"),
         ("Iyad", "أياد"),
         ("Samr", "سمري"),

@@ -384,6 +384,8 @@ def frames_agree(a: Frame, b: Frame, loose: bool = False) -> bool:
         qb, long_b = _gap(sb, gb, k == 1)
         if sa == "ar" and sb == "la" and qa is None and "9" not in gb and not _ayn_gap(ga, gb, k == 1):
             return False
+        if sa == sb == "ar" and (qa is None or qb is None) and set(ga) - {"X"} != set(gb) - {"X"}:
+            return False  # beside ayn or hamza the long vowels still count: سعد / سعيد
         if qa is None or qb is None:
             continue
         if sa == "ar" and sb == "ar":
@@ -397,8 +399,8 @@ def frames_agree(a: Frame, b: Frame, loose: bool = False) -> bool:
                 and not set(_QUALITY[ga[0]]) & set(_QUALITY[gb[0]])
             ):
                 return False  # the hamza seat against the first vowel written: أياد is Ayyad, not Iyad
-            if len(ga) > 1 and len(gb) < 2:
-                return False  # two long vowels in Arabic (جبراوي), one short in Latin (Jabri)
+            if (len(ga) > 1 and len(gb) < 2) or (len(gb) > 2 and len(ga) < 2):
+                return False  # two long vowels in Arabic (جبراوي), one short in Latin (Jabri); or back
             if (not qa and long_b) or (qa and not qa & qb) or (gb == "e" and set(ga) & set("AIUY")):
                 return False  # (Latin e writes a short vowel, never ā, ī or ū)
         elif not qa and not qb:
