@@ -45,8 +45,10 @@ def crossings_step(out: Path, console: Console) -> None:
     from borderwatch.crossings.service import leaks_report, revenue_plot, synthetic_month
 
     month = synthetic_month(200_000, 30)
-    console.print(f"{month.table.num_rows:,} transits through {len(set(month.table.column('crossing').to_pylist()))}"
-                  f" crossings; injected: {', '.join(f'{l.kind} at {l.crossing}' for l in month.leaks)}")
+    console.print(
+        f"{month.table.num_rows:,} transits through {len(set(month.table.column('crossing').to_pylist()))}"
+        f" crossings; injected: {', '.join(f'{leak.kind} at {leak.crossing}' for leak in month.leaks)}"
+    )
     console.print(findings_table(leaks_report(month.table, out / "crossings_revenue.csv")))
     console.print(f"wrote {revenue_plot(month.table, out / 'crossings_revenue.png')}")
 
