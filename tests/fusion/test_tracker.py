@@ -203,3 +203,16 @@ def test_track_goes_coasting_then_deleted(toy_model: BorderModel) -> None:
     statuses = [s.status for s in out.track_states]
     assert statuses.count("coasting") == 1 and statuses.count("deleted") == 1
     assert statuses[-1] == "deleted"
+
+
+def test_the_clock_releases_held_detections_without_waiting_for_the_next_one(toy_model: BorderModel) -> None:
+    # A walk that ends just past the hysteresis band: the detections that make the crossing firm are
+    # the last ones, held back lag_s. Told the time, the tracker releases them with no further detection.
+    t, lat, lon = walk(toy_model, 2.0, -600.0, 45.0, 1.5)
+    detections = cartesian(t, lat, lon, sigma=3.0, every=1)
+    tracker = Tracker(toy_model, TrackerParams(lag_s=20.0))  # the last 20 s: from +15 m to +45 m
+    early = tracker.process(detections)
+    assert [e for e in early.events if e.type == "border_crossing"] == []
+    assert tracker.process([], now=detections[-1].time + 1.0).events == []  # the firm part is still held
+    late = tracker.process([], now=detections[-1].time + 20.5)
+    assert [e.direction for e in late.events if e.type == "border_crossing"] == ["inbound"]
