@@ -60,8 +60,9 @@ class EventParams:
     official_crossing_hysteresis_m: float = 30.0  # ... and need this far past the line (wider quiets customs queues,
     # but a track that swaps vehicles in the queue then misses their crossings: 100 m halves the false alarms
     # at al-Qaim in smuggling-surge and loses 6 of its 31 crossings)
-    crossing_evidence_m: float = 80.0  # a crossing needs the track to have been this far past the line on
-    # the side it left (beyond the hysteresis band): a track that only wavers about the line has no side
+    crossing_evidence_m: float = 80.0  # after its first side change, a crossing needs the track to have been
+    # this far past the line on the side it left: a track wavering about the line (or hopping between vehicles
+    # queued on it) has no side to leave; a first crossing needs no depth (coverage may start near the line)
     crossing_jump_nis: float = float("inf")  # an update with a normalised innovation above this between the
     # two sides means the track may have jumped to another target: that side change is not a crossing
     barrier_approach_m: float = 150.0  # barrier_approach: a track this close to a barrier, outside it

@@ -69,7 +69,8 @@ class TrackTable:
         self.prev_t: FloatArray = np.empty(0)
         self.cross_t: FloatArray = np.empty(0)
         self.cross_xy: FloatArray = np.empty((0, 2))
-        # evidence for a crossing: how far past the line the track has been on its current side,
+        # evidence for a crossing: how far past the line the track has been on its current side (no
+        # limit before its first side change: a fresh track has nothing to distrust),
         # and the largest normalised innovation (NIS) since it was last firmly on a side (a jump
         # between two targets shows as one large innovation)
         self.side_depth: FloatArray = np.empty(0)
@@ -108,7 +109,7 @@ class TrackTable:
             "prev_t": nan,
             "cross_t": nan,
             "cross_xy": np.full((k, 2), np.nan),
-            "side_depth": np.zeros(k),
+            "side_depth": np.full(k, np.inf),
             "jump": np.zeros(k),
             "barrier_side": np.zeros((k, self.n_barriers), np.int8),
             "barrier_armed": np.ones((k, self.n_barriers), bool),

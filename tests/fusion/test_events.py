@@ -111,12 +111,23 @@ def test_sensor_offline_at_once_on_a_fault_status(toy_model: BorderModel) -> Non
     assert tracker.process([Heartbeat("ugs-1", T0 + 60.0, "fault")]).events == []  # once, not every beat
 
 
-def test_a_track_wavering_about_the_line_raises_no_crossing(toy_model: BorderModel) -> None:
-    # Out to 60 m on one side, then 60 m on the other: past the hysteresis band both times, but
-    # never far enough from the line on the side it left to show it came from there.
-    there = walk(toy_model, 2.0, -60.0, 60.0, 1.0)
-    back = walk(toy_model, 2.0, 60.0, -60.0, 1.0, start=float(there[0][-1]) + 1.0)
-    t, lat, lon = (np.r_[a, b] for a, b in zip(there, back, strict=True))
-    assert kinds(run(toy_model, cartesian(t, lat, lon, sigma=3.0)), "border_crossing") == []
-    # The same wavering with the evidence requirement switched off does alert: the rule is what silences it.
-    assert kinds(run(toy_model, cartesian(t, lat, lon, sigma=3.0), crossing_evidence_m=0.0), "border_crossing")
+def test_a_track_wavering_about_the_line_reports_its_first_crossing_only(toy_model: BorderModel) -> None:
+    # From far out to 60 m past the line, then back and forth between 60 m either side: each swing is
+    # past the hysteresis band, but never deep enough on the side it leaves to show it came from there
+    # (what a track hopping between vehicles queued on the line looks like).
+    legs = [walk(toy_model, 2.0, -600.0, 60.0, 1.5)]
+    for a, b in ((60.0, -60.0), (-60.0, 60.0), (60.0, -60.0)):
+        legs.append(walk(toy_model, 2.0, a, b, 1.0, start=float(legs[-1][0][-1]) + 1.0))
+    t, lat, lon = (np.concatenate(parts) for parts in zip(*legs, strict=True))
+    detections = cartesian(t, lat, lon, sigma=3.0, every=1)
+    assert [e.direction for e in kinds(run(toy_model, detections), "border_crossing")] == ["inbound"]  # type: ignore[attr-defined]
+    # Without the evidence rule every swing alerts: the rule is what silences them.
+    assert len(kinds(run(toy_model, detections, crossing_evidence_m=0.0), "border_crossing")) == 4
+
+
+def test_a_track_first_seen_near_the_line_still_reports_its_crossing(toy_model: BorderModel) -> None:
+    # A sensor that only covers the last 50 m before the line: the track never gets deep on the side
+    # it comes from, but it has not changed side before, so there is nothing to distrust.
+    t, lat, lon = walk(toy_model, 2.0, -50.0, 400.0, 1.5)
+    crossings = kinds(run(toy_model, cartesian(t, lat, lon, sigma=3.0, every=1)), "border_crossing")
+    assert [e.direction for e in crossings] == ["inbound"]  # type: ignore[attr-defined]
