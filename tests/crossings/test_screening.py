@@ -158,6 +158,8 @@ def test_csv_broken_rows_and_unknown_encoding(tmp_path) -> None:  # type: ignore
         ("Ehmed", "احمد"),
         ("Kareem", "Karim"),
         ("مصطفى", "مصطفي"),
+        ("Osman", "عثمان"),
+        ("Usman", "Othman"),
     ],
 )
 def test_one_name_in_its_spellings(a: str, b: str) -> None:
@@ -186,6 +188,7 @@ def test_one_name_in_its_spellings(a: str, b: str) -> None:
         ("Jasim", "Qasim"),
         ("Iyad", "أياد"),
         ("Samr", "سمري"),
+        ("Osman", "سمان"),
     ],
 )
 def test_names_of_one_skeleton_told_apart(a: str, b: str) -> None:

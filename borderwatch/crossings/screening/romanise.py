@@ -229,6 +229,20 @@ VOCALISED: dict[str, str] = {
     "مهند": "muhannad",
     "حمزة": "hamza",
 }
+# Latin spellings of a name as Turkish, Kurdish, Persian or South Asian speakers say it, where ث is
+# pronounced s (our own table): Osman is عثمان as Othman / Uthman is, but its skeleton (smn) is not
+# the Arabic one (tmn) and no letter class could merge s and th without merging سمير and ثمير.
+SPOKEN_LATIN: dict[str, str] = {
+    "osman": "othman",
+    "usman": "uthman",
+    "ousman": "uthman",
+    "ousmane": "uthman",
+    "osmane": "othman",
+    "sabit": "thabit",
+    "sabet": "thabet",
+    "sakib": "thaqib",
+    "mesut": "masud",
+}
 _HAMZA_SEATS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا"})
 
 
@@ -244,7 +258,8 @@ def analyse(part: str) -> tuple[str, Frame]:
         if spoken_key == key:
             return key, spoken
         return key, frame
-    return _analyse(part)
+    spoken = SPOKEN_LATIN.get(part.lower())
+    return _analyse(spoken if spoken else part)
 
 
 def _reading(part: str) -> str | None:
