@@ -1,7 +1,8 @@
 """The operational picture's basemap: GeoJSON layers built from the geometry that ships with the package.
 
-Countries come from `geo/data/iraq_borders.geojson`, towns from `web/data/towns.geojson` (GeoNames,
-derived by `make data`, see web/data/PROVENANCE.md); the border, sectors, km markers, barriers, sensors
+Countries come from `geo/data/iraq_borders.geojson`, towns from `web/data/towns.geojson` (GeoNames),
+lakes and reservoirs from `web/data/water.geojson` (Natural Earth; both derived by `make data`, see
+web/data/PROVENANCE.md); the border, sectors, km markers, barriers, sensors
 with their coverage, crossings, checkpoints and patrol bases from the border model in use. Pure
 functions of a BorderModel (plus the shipped country outlines): no I/O beyond reading package data.
 May import borderwatch.geo and nothing else of borderwatch.
@@ -26,6 +27,7 @@ FeatureCollection = dict[str, Any]
 # Layer names, in drawing order (bottom first); the web client styles each by name.
 LAYERS = (
     "countries",
+    "water",
     "towns",
     "coverage",
     "sectors",
@@ -38,6 +40,7 @@ LAYERS = (
     "patrol_bases",
 )
 KM_MARKER_STEP = 10.0  # one marker every 10 km; every fifth (50 km) is a major one, labelled at low zoom
+WATER_MARGIN_DEG = 1.0  # lakes a little beyond the border's bounds still orient the operator (Tharthar, Habbaniyah)
 COVERAGE_VERTICES = 48  # polygon vertices around a full circle of coverage
 
 
@@ -61,6 +64,35 @@ def town_features(bounds: tuple[float, float, float, float]) -> list[Feature]:
         f for f in _shipped_towns()
         if west <= f["geometry"]["coordinates"][0] <= east and south <= f["geometry"]["coordinates"][1] <= north
     ]  # fmt: skip
+
+
+@cache
+def _shipped_water() -> tuple[Feature, ...]:
+    path = resources.files("borderwatch.web") / "data" / "water.geojson"
+    return tuple(json.loads(path.read_text(encoding="utf-8"))["features"])
+
+
+def _polygon_box(geometry: dict[str, Any]) -> tuple[float, float, float, float]:
+    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    lons = [x for polygon in polygons for ring in polygon for x, _ in ring]
+    lats = [y for polygon in polygons for ring in polygon for _, y in ring]
+    return min(lons), min(lats), max(lons), max(lats)
+
+
+def water_features(bounds: tuple[float, float, float, float]) -> list[Feature]:
+    """The shipped lakes and reservoirs that reach into (west, south, east, north); none for a border elsewhere."""
+    west, south, east, north = bounds
+    kept = []
+    for feature in _shipped_water():
+        w, s, e, n = _polygon_box(feature["geometry"])
+        if w <= east and e >= west and s <= north and n >= south:
+            kept.append(feature)
+    return kept
+
+
+def _padded(bounds: tuple[float, float, float, float], margin: float) -> tuple[float, float, float, float]:
+    west, south, east, north = bounds
+    return west - margin, south - margin, east + margin, north + margin
 
 
 def _collection(features: list[Feature]) -> FeatureCollection:
@@ -136,6 +168,7 @@ def basemap_layers(model: BorderModel) -> dict[str, FeatureCollection]:
         by_kind.setdefault(feature["properties"]["kind"], []).append(feature)
     layers = {
         "countries": _collection(list(_shipped_countries())),
+        "water": _collection(water_features(_padded(model.bounds(), WATER_MARGIN_DEG))),
         "towns": _collection(town_features(model.bounds())),
         "coverage": _collection(coverage_features(model)),
         "sectors": _collection(by_kind.get("sector", [])),

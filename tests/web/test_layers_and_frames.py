@@ -181,3 +181,19 @@ def test_track_frame_names_bad_records_and_keeps_the_rest() -> None:
     for track_id, field in [("B1", "lat"), ("B2", "lat"), ("B3", "east"), ("B4", "95"), ("B5", "speed_mps")]:
         assert any(r.startswith(f"{track_id}: ") and field in r for r in rejected), (track_id, rejected)
     assert any("track_id is missing" in r for r in rejected)
+
+
+def test_water_is_the_shipped_lakes_near_the_border(model: BorderModel, layers: dict[str, Any]) -> None:
+    from shapely.geometry import Point, box, shape
+
+    from borderwatch.web.basemap import WATER_MARGIN_DEG, water_features
+
+    shown = [shape(f["geometry"]) for f in layers["water"]["features"]]
+    assert shown and all(g.is_valid and g.area > 0 for g in shown)
+    west, south, east, north = model.bounds()
+    near = box(west - WATER_MARGIN_DEG, south - WATER_MARGIN_DEG, east + WATER_MARGIN_DEG, north + WATER_MARGIN_DEG)
+    assert all(g.intersects(near) for g in shown)
+    # Lake Assad, the Euphrates' reservoir behind the Tabqa dam (38.5 E, 35.9 N), is on the map.
+    assert any(g.distance(Point(38.5, 35.9)) < 0.1 for g in shown)
+    # A border far from the shipped data shows no water rather than wrong water.
+    assert water_features((-75.0, 40.0, -73.0, 41.0)) == []
