@@ -160,6 +160,9 @@ def test_csv_broken_rows_and_unknown_encoding(tmp_path) -> None:  # type: ignore
         ("مصطفى", "مصطفي"),
         ("Osman", "عثمان"),
         ("Usman", "Othman"),
+        ("Badr", "بدر"),
+        ("Hasan", "حسن"),
+        ("Muhsin", "محسن"),
     ],
 )
 def test_one_name_in_its_spellings(a: str, b: str) -> None:
@@ -189,6 +192,9 @@ def test_one_name_in_its_spellings(a: str, b: str) -> None:
         ("Iyad", "أياد"),
         ("Samr", "سمري"),
         ("Osman", "سمان"),
+        ("Nabil", "نبل"),
+        ("Badir", "بدر"),
+        ("Nasir", "نصر"),
     ],
 )
 def test_names_of_one_skeleton_told_apart(a: str, b: str) -> None:
