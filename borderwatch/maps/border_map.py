@@ -39,6 +39,12 @@ def _country_outlines() -> list[dict[str, Any]]:
     return [f for f in document["features"] if f["properties"]["kind"] == "country"]
 
 
+def _water() -> list[dict[str, Any]]:
+    """Lakes and reservoirs that ship with the web basemap (Natural Earth; see borderwatch/web/data/PROVENANCE.md)."""
+    path = resources.files("borderwatch.web") / "data" / "water.geojson"
+    return list(json.loads(path.read_text(encoding="utf-8"))["features"])
+
+
 class BorderMap:
     """A map of one border model; call the add_* methods, then save()."""
 
@@ -62,6 +68,7 @@ class BorderMap:
         self.ax.set_ylabel("latitude (°N)")
         self.ax.set_title(title or f"borderwatch — {model.name}")
         self._draw_countries()
+        self._draw_water()
         self._draw_borders()
         self._draw_barriers()
         self._draw_sensors()
@@ -92,6 +99,15 @@ class BorderMap:
                     alpha=0.8,
                     zorder=1,
                 )
+
+    def _draw_water(self) -> None:
+        view = box(*self.bounds)
+        for feature in _water():
+            visible = shape(feature["geometry"]).intersection(view)
+            for polygon in getattr(visible, "geoms", [visible]):
+                if polygon.geom_type == "Polygon" and not polygon.is_empty:
+                    ring = np.asarray(polygon.exterior.coords)
+                    self.ax.fill(ring[:, 0], ring[:, 1], color="#9ec9e8", linewidth=0, zorder=1)
 
     def _draw_borders(self) -> None:
         for line in self.model.borders.values():

@@ -29,6 +29,7 @@ function addMilitarySymbols(map: maplibregl.Map): void {
 /** Switchable layer groups: toggle key -> MapLibre layer ids ("trails" and "tracks" are ./tracks' canvas). */
 export const LAYER_GROUPS: Record<string, string[]> = {
   countries: ["countries-fill", "countries-line"],
+  water: ["water"],
   towns: ["towns"],
   borders: ["borders-casing", "borders-line"],
   sectors: ["sectors-ticks", "km-markers"],
@@ -90,6 +91,8 @@ function styleFor(basemap: Basemap): StyleSpecification {
         },
       },
       { id: "countries-line", type: "line", source: "countries", paint: { "line-color": "#3b5163", "line-width": 0.8 } },
+      // Lakes and reservoirs (Natural Earth), under the towns and the border.
+      { id: "water", type: "fill", source: "water", paint: { "fill-color": "#2b6f9e", "fill-opacity": 0.75 } },
       {
         id: "towns",
         type: "circle",
