@@ -163,6 +163,9 @@ def test_csv_broken_rows_and_unknown_encoding(tmp_path) -> None:  # type: ignore
         ("Badr", "بدر"),
         ("Hasan", "حسن"),
         ("Muhsin", "محسن"),
+        ("Falih", "فالح"),
+        ("Saleh", "Salih"),
+        ("Fatmeh", "فاطمة"),
     ],
 )
 def test_one_name_in_its_spellings(a: str, b: str) -> None:
@@ -195,6 +198,8 @@ def test_one_name_in_its_spellings(a: str, b: str) -> None:
         ("Nabil", "نبل"),
         ("Badir", "بدر"),
         ("Nasir", "نصر"),
+        ("Falah", "Falh"),
+        ("Fateeh", "فتح"),
     ],
 )
 def test_names_of_one_skeleton_told_apart(a: str, b: str) -> None:

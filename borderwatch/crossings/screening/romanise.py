@@ -316,7 +316,9 @@ def _analyse(part: str) -> tuple[str, Frame]:
     if len(consonants) > 2 and consonants[-1] == "h" and not gaps[-1]:  # (al-Farhawi keeps its h)
         consonants.pop()
         last = gaps.pop()
-        gaps[-1] += last + "X"  # what stood around the h is not compared (Salih, Saleh, صالح)
+        # the vowel before it is still compared (Falih / فالح, Salih / صالح, not Falah / Falh / فلاح),
+        # but not whether one is written ("H"); a Latin -eh (Fatmeh for فاطمة) may write anything
+        gaps[-1] += last + ("X" if script == "la" and gaps[-1].endswith("e") and not gaps[-1].endswith("ee") else "H")
     return "".join(consonants), (script, *gaps)
 
 
@@ -387,9 +389,12 @@ def frames_agree(a: Frame, b: Frame, loose: bool = False) -> bool:
     if len(a) != len(b):
         return True  # not aligned: the caller compares keys only
     sa, sb = a[0], b[0]
+    dropped_h = "H" in a[-1] + b[-1]
+    if dropped_h:
+        a, b = (*a[:-1], a[-1].replace("H", "")), (*b[:-1], b[-1].replace("H", ""))
     if (a[1] == "") != (b[1] == "") and "9" not in a[1] + b[1]:
         return False  # both scripts write an initial vowel: Aflah / أفلح is not Falah / فلاح
-    if (a[-1] == "") != (b[-1] == "") and "X" not in a[-1] + b[-1] and "9" not in a[-1] + b[-1]:
+    if (a[-1] == "") != (b[-1] == "") and not dropped_h and "X" not in a[-1] + b[-1] and "9" not in a[-1] + b[-1]:
         return False  # and a final one: Samr / سمر is not Samri / سمري, Ahmad not Ahmadi
     short_differ = 0
     if sa == "la" and sb == "ar":
