@@ -200,6 +200,7 @@ def test_one_name_in_its_spellings(a: str, b: str) -> None:
         ("Nasir", "نصر"),
         ("Falah", "Falh"),
         ("Fateeh", "فتح"),
+        ("al-Juburi", "الجبري"),
     ],
 )
 def test_names_of_one_skeleton_told_apart(a: str, b: str) -> None:

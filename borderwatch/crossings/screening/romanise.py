@@ -399,10 +399,11 @@ def frames_agree(a: Frame, b: Frame, loose: bool = False) -> bool:
     short_differ = 0
     if sa == "la" and sb == "ar":
         a, b, sa, sb = b, a, sb, sa
-    if sa == "ar" and sb == "la" and not loose and len(a) == 5 and a[2] == a[3] == "" and b[3] in ("i", "u", "o"):
+    if sa == "ar" and sb == "la" and len(a) == 5 and a[2] == a[3] == "" and b[3] in ("i", "u", "o"):
         # A name of three root letters that Arabic writes with no long vowel (نبل, بدر, نصر) has no
         # i or u before its last letter: Nabil is نبيل, Badir بادر, Nasir ناصر (Latin drops such
         # a vowel only before a final one, see below). Names said so anyway (محسن) are in VOCALISED.
+        # The same holds for family names: al-Juburi is الجبوري, not الجبري.
         return False
     for k, (ga, gb) in enumerate(zip(a[1:], b[1:], strict=True)):
         qa, long_a = _gap(sa, ga, k == 1)
