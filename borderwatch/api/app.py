@@ -114,6 +114,28 @@ PageLimit = Annotated[int, Query(ge=1, le=1000, description="Page size")]
 PageOffset = Annotated[int, Query(ge=0, le=10**9, description="Items to skip")]
 
 
+def outbox_deliverer(
+    loop: asyncio.AbstractEventLoop, outbox: asyncio.Queue[dict[str, Any]]
+) -> Callable[[str], Callable[[Any], None]]:
+    """Bus handlers (called on the publisher's thread) that hand messages to a WebSocket's outbox.
+
+    A slow client loses its oldest messages; it never stalls ingest.
+    """
+
+    def deliver(topic: str) -> Callable[[Any], None]:
+        def put(message: Any) -> None:
+            def enqueue() -> None:
+                if outbox.full():
+                    outbox.get_nowait()
+                outbox.put_nowait({"topic": topic, "data": message})
+
+            loop.call_soon_threadsafe(enqueue)
+
+        return put
+
+    return deliver
+
+
 def create_app(service: Service, *, manage_service: bool = True) -> FastAPI:
     """The FastAPI app for `service`; starts and stops the service with the app when `manage_service`."""
 
@@ -475,17 +497,7 @@ def create_app(service: Service, *, manage_service: bool = True) -> FastAPI:
         loop = asyncio.get_running_loop()
         outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=10_000)
 
-        def deliver(topic: str) -> Callable[[Any], None]:
-            def put(message: Any) -> None:
-                def enqueue() -> None:
-                    if outbox.full():  # a slow client loses the oldest updates, never stalls ingest
-                        outbox.get_nowait()
-                    outbox.put_nowait({"topic": topic, "data": message})
-
-                loop.call_soon_threadsafe(enqueue)
-
-            return put
-
+        deliver = outbox_deliverer(loop, outbox)
         unsubscribe = [service.bus.subscribe(t, deliver(t)) for t in topics.split(",") if t]
         try:
             receiver = asyncio.ensure_future(websocket.receive_text())

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import math
 import threading
-from collections.abc import Callable
 from typing import Annotated, Any
 
 import orjson
@@ -21,7 +20,7 @@ from fastapi.responses import Response
 from sqlalchemy import func, or_, select
 
 from borderwatch.api import schemas as s
-from borderwatch.api.app import Principal, allowed, principal
+from borderwatch.api.app import Principal, allowed, outbox_deliverer, principal
 from borderwatch.service import Service, auth
 from borderwatch.store.models import AlertRow, TrackPointRow, TrackRow
 from borderwatch.web import mount_web
@@ -177,17 +176,7 @@ def install_web(app: FastAPI, service: Service) -> None:
             with lock:
                 latest[str(message["track_id"])] = message
 
-        def deliver(topic: str) -> Callable[[Any], None]:
-            def put(message: Any) -> None:
-                def enqueue() -> None:
-                    if outbox.full():  # a slow client loses the oldest messages, never stalls ingest
-                        outbox.get_nowait()
-                    outbox.put_nowait({"topic": topic, "data": message})
-
-                loop.call_soon_threadsafe(enqueue)
-
-            return put
-
+        deliver = outbox_deliverer(loop, outbox)
         unsubscribe = [service.bus.subscribe("track", on_track)]
         unsubscribe += [service.bus.subscribe(topic, deliver(topic)) for topic in LIVE_TOPICS]
 
