@@ -195,13 +195,25 @@ def parse_transit(raw: Mapping[str, Any], crossings: Mapping[str, Crossing]) -> 
 
 def read_transits(records: Iterable[Mapping[str, Any]], crossings: Mapping[str, Crossing]) -> ImportResult[Transit]:
     """Every record that validates, and a `RecordProblem` (with its 1-based line) for each that does not."""
+    numbered: list[tuple[int, Mapping[str, Any] | RecordProblem]] = [
+        (line, raw if isinstance(raw, Mapping) else RecordProblem(line, f"line {line}", "record", "is not an object"))
+        for line, raw in enumerate(records, start=1)
+    ]
+    return validate_numbered_transits(numbered, crossings)
+
+
+def validate_numbered_transits(
+    records: Iterable[tuple[int, Mapping[str, Any] | RecordProblem]], crossings: Mapping[str, Crossing]
+) -> ImportResult[Transit]:
+    """Validate (line, record) pairs; records a reader already refused pass through as problems."""
     result: ImportResult[Transit] = ImportResult()
     seen: set[str] = set()
-    for line, raw in enumerate(records, start=1):
-        record = str(raw.get("id") or f"line {line}") if isinstance(raw, Mapping) else f"line {line}"
+    for line, raw in records:
+        if isinstance(raw, RecordProblem):
+            result.problems.append(raw)
+            continue
+        record = str(raw.get("id") or f"line {line}")
         try:
-            if not isinstance(raw, Mapping):
-                raise RecordError("record", "is not an object")
             transit = parse_transit(raw, crossings)
             if transit.id in seen:
                 raise RecordError("id", f"{transit.id!r} appears twice")

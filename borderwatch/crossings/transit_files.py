@@ -22,7 +22,7 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,8 +30,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from borderwatch.crossings.problems import CrossingsError, ImportResult, RecordError, RecordProblem
-from borderwatch.crossings.register import Crossing, Transit, parse_transit
+from borderwatch.crossings.problems import CrossingsError, ImportResult, RecordProblem
+from borderwatch.crossings.register import Crossing, Transit, validate_numbered_transits
 from borderwatch.crossings.screening.watchlist import decode_text
 from borderwatch.crossings.tariff import TariffSchedule
 
@@ -76,34 +76,12 @@ def read_transit_file(path: str | Path, crossings: Mapping[str, Crossing]) -> Im
         raise CrossingsError(f"{path}: no such transit file")
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson", ".json"):
-        return _validate(_json_lines(decode_text(path.read_bytes(), str(path))), crossings)
+        return validate_numbered_transits(_json_lines(decode_text(path.read_bytes(), str(path))), crossings)
     if suffix == ".csv":
-        return _validate(_csv_records(decode_text(path.read_bytes(), str(path)), str(path)), crossings)
+        return validate_numbered_transits(_csv_records(decode_text(path.read_bytes(), str(path)), str(path)), crossings)
     if suffix == ".parquet":
-        return _validate(_parquet_records(path), crossings)
+        return validate_numbered_transits(_parquet_records(path), crossings)
     raise CrossingsError(f"{path}: transit files are .jsonl, .csv or .parquet, not {suffix or 'no suffix'}")
-
-
-def _validate(
-    records: Iterable[tuple[int, Mapping[str, Any] | RecordProblem]], crossings: Mapping[str, Crossing]
-) -> ImportResult[Transit]:
-    result: ImportResult[Transit] = ImportResult()
-    seen: set[str] = set()
-    for line, raw in records:
-        if isinstance(raw, RecordProblem):
-            result.problems.append(raw)
-            continue
-        record = str(raw.get("id") or f"line {line}")
-        try:
-            transit = parse_transit(raw, crossings)
-            if transit.id in seen:
-                raise RecordError("id", f"{transit.id!r} appears twice")
-        except RecordError as exc:
-            result.problems.append(RecordProblem(line, record, exc.field, exc.message))
-            continue
-        seen.add(transit.id)
-        result.records.append(transit)
-    return result
 
 
 def _json_lines(text: str) -> Iterator[tuple[int, Mapping[str, Any] | RecordProblem]]:
