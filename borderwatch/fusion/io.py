@@ -5,14 +5,16 @@ May import: orjson, borderwatch.sensors.formats, fusion.types.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, TypeVar
 
 import orjson
 
 from borderwatch.fusion.types import BorderEvent, TrackState
 from borderwatch.sensors.formats import BadLine, FormatError
+
+T = TypeVar("T")
 
 
 def write_lines(items: Iterable[TrackState | BorderEvent], fp: IO[str]) -> int:
@@ -44,25 +46,22 @@ def _read(path: str | Path, kind: str) -> tuple[list[dict[str, object]], list[Ba
     return good, bad
 
 
-def read_tracks(path: str | Path) -> tuple[list[TrackState], list[BadLine]]:
-    """Track states of a tracks file, and the lines that were not track states."""
-    objs, bad = _read(path, "track")
-    states = []
+def _read_typed(path: str | Path, kind: str, parse: Callable[[dict[str, Any]], T]) -> tuple[list[T], list[BadLine]]:
+    objs, bad = _read(path, kind)
+    parsed: list[T] = []
     for obj in objs:
         try:
-            states.append(TrackState.from_json(obj))
+            parsed.append(parse(obj))
         except FormatError as exc:
             bad.append(BadLine(str(path), 0, str(exc)))
-    return states, bad
+    return parsed, bad
+
+
+def read_tracks(path: str | Path) -> tuple[list[TrackState], list[BadLine]]:
+    """Track states of a tracks file, and the lines that were not track states."""
+    return _read_typed(path, "track", TrackState.from_json)
 
 
 def read_events(path: str | Path) -> tuple[list[BorderEvent], list[BadLine]]:
     """Events of an events file, and the lines that were not events."""
-    objs, bad = _read(path, "event")
-    events = []
-    for obj in objs:
-        try:
-            events.append(BorderEvent.from_json(obj))
-        except FormatError as exc:
-            bad.append(BadLine(str(path), 0, str(exc)))
-    return events, bad
+    return _read_typed(path, "event", BorderEvent.from_json)
