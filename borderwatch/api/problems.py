@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
 from borderwatch.alerts import LifecycleError
@@ -72,6 +73,13 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(LifecycleError)
     async def lifecycle(request: Request, exc: LifecycleError) -> JSONResponse:
         return problem_response(409, "Conflict", str(exc), request)
+
+    @app.exception_handler(DataError)
+    async def unstorable(request: Request, exc: DataError) -> JSONResponse:
+        # The request was well-formed JSON but holds a value the database refuses (PostgreSQL text cannot
+        # hold a NUL character, say): the client's input, so 422, and the transaction was rolled back.
+        reason = str(exc.orig).splitlines()[0] if exc.orig is not None else "a value the store cannot hold"
+        return problem_response(422, "Unprocessable Content", f"the store refused a value: {reason}", request)
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> JSONResponse:

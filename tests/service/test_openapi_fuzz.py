@@ -28,3 +28,13 @@ def test_generated_requests_never_get_a_server_error(client: Client) -> None:
             assert response.headers["content-type"][0].startswith("application/problem+json"), where
 
     call()
+
+
+def test_a_nul_character_is_refused_as_input_on_every_backend(client: Client) -> None:
+    """PostgreSQL text cannot hold NUL; SQLite can. Either way the caller gets a 4xx, never a 500."""
+    login = client.http.post("/api/v1/auth/token", json={"username": "op\u0000erator", "password": "x"})
+    assert 400 <= login.status_code < 500, login.text
+    assert login.headers["content-type"].startswith("application/problem+json")
+    alerts = client.http.get("/api/v1/alerts", params={"sector": "S\u00001"}, headers=client.as_role("operator"))
+    assert 400 <= alerts.status_code < 500 or alerts.json()["items"] == [], alerts.text
+    assert client.http.get("/healthz").status_code == 200  # the server goes on
