@@ -6,9 +6,18 @@ import copy
 import json
 from typing import Any
 
+import os
+
 import pytest
+from hypothesis import settings
 
 from borderwatch.geo import BorderModel, default_config_path, load_border_model
+
+# CI gates a submission, so there hypothesis draws the same examples every run (a failure there is reproducible
+# and never a coin toss); on a developer's machine it keeps drawing new ones, which is how edge cases are found.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("dev", print_blob=True)
+settings.load_profile(os.environ.get("BORDERWATCH_HYPOTHESIS_PROFILE", "dev"))
 
 
 @pytest.fixture(scope="session")
