@@ -273,12 +273,19 @@ def serve(
     port: Annotated[int | None, typer.Option("--port", help="Port (default 8080)")] = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
+    bus: Annotated[str | None, typer.Option("--bus", help="NATS JetStream URL, e.g. nats://host:4222")] = None,
     settings: ServiceConfig = None,
 ) -> None:
     """Run the operations service: ingest, fusion, alerts, store and API in one process."""
+    from borderwatch.bus import BusError
     from borderwatch.service.commands import run_serve
 
-    run_serve(_service_settings(settings, host=host, port=port, data_dir=data_dir, database_url=database_url))
+    flags = {"host": host, "port": port, "data_dir": data_dir, "database_url": database_url, "bus_url": bus}
+    try:
+        run_serve(_service_settings(settings, **flags))
+    except BusError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
 
 
 @user_app.command("add")

@@ -11,12 +11,18 @@ Handler = Callable[[Any], None]
 log = logging.getLogger(__name__)
 
 
+class BusError(RuntimeError):
+    """The bus cannot be used as asked; for a broker, the message names its URL and what failed."""
+
+
 class Bus(Protocol):
     """What the service needs from a bus (in-process here; a broker adapter would fit the same)."""
 
     def publish(self, topic: str, message: Any) -> None: ...
 
     def subscribe(self, topic: str, handler: Handler) -> Callable[[], None]: ...
+
+    def close(self) -> None: ...
 
 
 class MemoryBus:
@@ -48,3 +54,6 @@ class MemoryBus:
                     handlers.remove(handler)
 
         return unsubscribe
+
+    def close(self) -> None:
+        """Nothing to release (the same call as a broker-backed bus)."""

@@ -37,6 +37,8 @@ class Settings(BaseModel):
     fusion_lag_s: float | None = Field(
         default=None, ge=0, description="Tracker reordering lag (data seconds); default: the tracker's own (1 s)"
     )
+    bus_url: str = Field(default="", description="NATS JetStream server, e.g. nats://host:4222; empty: in-process")
+    bus_stream: str = Field(default="BORDERWATCH", pattern=r"^[A-Za-z0-9_-]+$", description="JetStream stream name")
 
     @property
     def store_url(self) -> str:

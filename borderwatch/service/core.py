@@ -23,7 +23,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from borderwatch.alerts import AlertRules, load_rules
-from borderwatch.bus import Bus, MemoryBus
+from borderwatch.bus import Bus, open_bus
 from borderwatch.fusion.types import BorderEvent, TrackState
 from borderwatch.geo import load_border_model
 from borderwatch.geo.geodesy import distance_m
@@ -100,7 +100,8 @@ class Service:
         self.run = f"{int(clock()) % 36**6:06x}-"[-8:]  # short tag of this run's start time
         self.model = model or load_border_model(settings.border_config)
         self.rules = rules or load_rules(settings.alert_rules)
-        self.bus: Bus = bus or MemoryBus()
+        self.bus: Bus = bus or open_bus(settings.bus_url, stream=settings.bus_stream)
+        self._owns_bus = bus is None  # a bus handed in belongs to the caller, who closes it
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.engine = open_store(settings.store_url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -161,6 +162,8 @@ class Service:
         for thread in self._threads:
             thread.join(timeout=10)
         self._threads.clear()
+        if self._owns_bus:
+            self.bus.close()
         self.engine.dispose()
 
     @contextmanager
