@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 OUT ?= out
 
 # Debian packages the tests use (peers and real engines); installed when missing.
-DEBIAN_TEST_PACKAGES := gdal-bin chromium postgresql postgis postgresql-15-postgis-3
+DEBIAN_TEST_PACKAGES := gdal-bin chromium postgresql postgis postgresql-15-postgis-3 nats-server
 
 .PHONY: demo test bench lint data clean system-packages web
 
