@@ -25,7 +25,7 @@ from rapidfuzz.distance import Levenshtein
 
 from borderwatch.crossings.plates import PlateError, normalise_plate
 from borderwatch.crossings.screening.names import NamePart, name_parts, split_roles
-from borderwatch.crossings.screening.romanise import confusable, frames_agree
+from borderwatch.crossings.screening.romanise import confusable, frames_agree, letters_agree
 from borderwatch.crossings.screening.watchlist import Watchlist, WatchlistEntry, normalise_doc
 
 PART_MATCH = 0.74  # key similarity at which two parts count as the same name: one edit in four letters
@@ -264,10 +264,13 @@ def part_similarity(a: NamePart, b: NamePart) -> float:
         loose = a.nisba or b.nisba
         if a.frame is not None and b.frame is not None and not frames_agree(a.frame, b.frame, loose):
             return VOWEL_CONFLICT
+        # a consonant that cannot write the other side's letter is another name (Zuhairi / الطهيري,
+        # محمز / محمد): in Arabic script on both sides each letter must be the same
+        if not letters_agree(a.letters, b.letters):
+            return VOWEL_CONFLICT
         if a.key == b.key:
             return 1.0
-        arabic_both = a.frame is not None and b.frame is not None and a.frame[0] == b.frame[0] == "ar"
-        return 0.92 if confusable(a.key, b.key) and not arabic_both else VOWEL_CONFLICT
+        return 0.92 if confusable(a.key, b.key) else VOWEL_CONFLICT
     # an edit in the skeleton (which already absorbs vowels and spelling) is a typo only in a long
     # name; one consonant in four is as often another name built on a neighbouring root
     sim = float(Levenshtein.normalized_similarity(a.key, b.key))

@@ -11,7 +11,15 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from borderwatch.crossings.screening.romanise import Frame, analyse, clean_arabic, coarse, is_arabic, romanise
+from borderwatch.crossings.screening.romanise import (
+    Frame,
+    Letters,
+    analyse_letters,
+    clean_arabic,
+    coarse,
+    is_arabic,
+    romanise,
+)
 
 _CONNECTORS = {"bin", "ibn", "bint", "ben", "b.", "بن", "بنت", "ابن", "son", "of"}
 _ARTICLES = {
@@ -54,13 +62,14 @@ class NamePart:
     nisba: bool = False  # family, tribal or place name (al-Tikriti, al-Jubouri): optional in a match
     frame: Frame | None = None  # vowels between the consonants of `key` (simple parts only)
     coarse: str = ""  # `key` with the classes Latin spellings confuse merged: the index key
+    letters: Letters = ()  # the Arabic letters each consonant of `key` may be (`romanise.letters_agree`)
 
     def __post_init__(self) -> None:
         if not self.coarse:
             object.__setattr__(self, "coarse", coarse(self.key))
 
     def as_family(self) -> NamePart:
-        return NamePart(self.text, self.latin, self.key, True, self.frame, self.coarse)
+        return NamePart(self.text, self.latin, self.key, True, self.frame, self.coarse, self.letters)
 
 
 def _strip_article(word: str) -> tuple[str, bool]:
@@ -235,11 +244,11 @@ def _word_kind(word: str) -> str:
 @lru_cache(maxsize=1 << 17)
 def _simple_part(word: str, article: bool) -> NamePart | None:
     """One ordinary name part; a part written with an article is a family, tribal or place name."""
-    key, frame = analyse(word)
+    key, frame, letters = analyse_letters(word)
     if not key:
         return None
     latin = romanise(word).lower() if is_arabic(word) else word.lower()
-    return NamePart(word, latin, key, article, frame)
+    return NamePart(word, latin, key, article, frame, letters=letters)
 
 
 def _joined_abd(word: str) -> NamePart:
@@ -253,7 +262,8 @@ def _compound(head: str, first: str, second: str, text: str | None = None) -> Na
     """A two-word name (Abd al-Rahman, Abu Bakr) as one part keyed 'head-rest'."""
     rest, _ = _strip_article(second)
     latin = romanise(rest).lower() if is_arabic(rest) else rest.lower()
-    key = analyse(rest)[0]
+    key, _, letters = analyse_letters(rest)
     if head == "bd" and key in ("l", "lh"):
-        key = "lh"  # Abdullah, Abdallah, Abd Allah, عبد الله
-    return NamePart(text or f"{first} {second}", f"{head}-{latin}", f"{head}-{key}")
+        key, letters = "lh", ()  # Abdullah, Abdallah, Abd Allah, عبد الله
+    # (the letters of the second word: the head is the same on both sides where the keys meet)
+    return NamePart(text or f"{first} {second}", f"{head}-{latin}", f"{head}-{key}", letters=letters)

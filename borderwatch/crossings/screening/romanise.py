@@ -125,6 +125,7 @@ _LATIN_DIGRAPHS = [
     ("dj", "j"),
     ("ck", "k"),
 ]
+_DIGRAPH_CLASS = {**dict(_LATIN_DIGRAPHS), "zh": "z"}
 _LATIN_CLASS: dict[str, str] = {
     "b": "b",
     "p": "b",
@@ -148,6 +149,53 @@ _LATIN_CLASS: dict[str, str] = {
     "w": "w",
     "y": "y",
 }
+# Which Arabic letters each Latin letter or digraph may write on documents (our own table). Two
+# spellings of one skeleton are one name only where each consonant may write a common Arabic letter:
+# Zuhairi (z: ز ظ ذ ض) is not Tuhairi (t: ت ط ث), Muhammaz (ز) is not محمد (د), though all share a
+# letter class of the skeleton. Latin g writes Iraqi ق (Gasim) and Egyptian ج (Gamal); ch French ش
+# (Chaker) and Iraqi ك / چ (Chalib).
+_LATIN_WRITES: dict[str, str] = {
+    "kh": "خ",
+    "gh": "غ",
+    "sh": "ش",
+    "sch": "ش",
+    "ch": "شچك",
+    "th": "ثذظ",
+    "dh": "ذضظ",
+    "ph": "ف",
+    "dj": "ج",
+    "ck": "كق",
+    "zh": "ژ",
+    "b": "بپ",
+    "p": "پب",
+    "t": "تطث",
+    "d": "دضظذ",
+    "z": "زظذضژ",
+    "j": "جژ",
+    "h": "حه",
+    "x": "خ",
+    "r": "ر",
+    "s": "سصث",
+    "f": "فڤ",
+    "v": "ڤف",
+    "q": "ق",
+    "k": "كقخگ",
+    "g": "غقجگ",
+    "c": "كق",
+    "l": "ل",
+    "m": "م",
+    "n": "ن",
+    "w": "و",
+    "y": "ي",
+}
+# Arabic letters that one name is written with interchangeably (ض / ظ, said alike in Iraq), and the
+# Persian / Kurdish forms of Arabic letters.
+_ARABIC_WRITES: dict[str, str] = {"ض": "ضظ", "ظ": "ضظ", "ک": "ك", "ی": "ي", "ڕ": "ر", "ڵ": "ل"}
+# (digraphs stand as one private-use character while a Latin part is read)
+_DIGRAPH_MARK = {digraph: chr(0xE000 + k) for k, digraph in enumerate((*dict(_LATIN_DIGRAPHS), "zh"))}
+_MARK_DIGRAPH = {mark: digraph for digraph, mark in _DIGRAPH_MARK.items()}
+Letters = tuple[str, ...]
+
 _LATIN_MARKS = str.maketrans({"ʿ": "", "ʾ": "", "'": "", "`": "", "’": "", "‘": "", "´": "", "-": ""})
 
 
@@ -246,20 +294,33 @@ SPOKEN_LATIN: dict[str, str] = {
 _HAMZA_SEATS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا"})
 
 
-@lru_cache(maxsize=1 << 20)
 def analyse(part: str) -> tuple[str, Frame]:
     """The consonant skeleton of one name part and its vowel frame: what is written between the
     consonants (one entry per gap, before the first and after the last included), prefixed with
     the script ("ar" / "la"). The frame tells Hassan / حسن from Hussein / حسين, which share "hsn".
     A common name of `VOCALISED` in Arabic script gets the frame of its reading."""
+    key, frame, _ = analyse_letters(part)
+    return key, frame
+
+
+@lru_cache(maxsize=1 << 20)
+def analyse_letters(part: str) -> tuple[str, Frame, Letters]:
+    """`analyse()` and, for each consonant of the skeleton, the Arabic letters it may be (one for
+    Arabic script, those a Latin letter or digraph writes for Latin: see `letters_agree`)."""
     if is_arabic(part) and (reading := _reading(part)):
-        key, frame = _analyse(part)
-        spoken_key, spoken = _analyse(reading)
+        key, frame, letters = _analyse(part)
+        spoken_key, spoken, _ = _analyse(reading)
         if spoken_key == key:
-            return key, spoken
-        return key, frame
+            return key, spoken, letters
+        return key, frame, letters
     said = SPOKEN_LATIN.get(part.lower())
     return _analyse(said if said else part)
+
+
+def letters_agree(a: Letters, b: Letters) -> bool:
+    """Whether two skeletons' consonants may write the same Arabic letters, position by position
+    (skeletons of different lengths are not compared here)."""
+    return len(a) != len(b) or all(any(ch in y for ch in x) for x, y in zip(a, b, strict=True))
 
 
 def _reading(part: str) -> str | None:
@@ -268,24 +329,29 @@ def _reading(part: str) -> str | None:
     return VOCALISED.get(word) or (VOCALISED.get(word[:-1] + "ى") if word.endswith("ي") else None)
 
 
-def _analyse(part: str) -> tuple[str, Frame]:
-    tokens: list[tuple[str, str]] = []  # (consonant class or "", vowel symbol or "")
+def _analyse(part: str) -> tuple[str, Frame, Letters]:
+    tokens: list[tuple[str, str, str]] = []  # (consonant class or "", vowel symbol or "", Arabic letters)
     if is_arabic(part):
         script = "ar"
         word = clean_arabic(part)
+        # The pattern fāʿil (خالد, سالم, ماجد, جاسم, عادل): four letters, alif second, is said with a
+        # short i before its last letter: Salim or Salem, never Salam (سلام) or Saleem (سليم).
+        faail = len(word) == 4 and word[1] == "ا" and word[0] not in "اأإآ" and not set(word[2:]) & set("اويىة")
         for i, ch in enumerate(word):
             cls = _ARABIC_CLASS.get(ch, "")
             if cls in ("w", "y") and i > 0:
                 cls = ""
-            tokens.append((cls, "" if cls else _ARABIC_VOWEL.get(ch, "")))
+            if faail and i == 3:
+                tokens.append(("", "i", ""))
+            tokens.append((cls, "" if cls else _ARABIC_VOWEL.get(ch, ""), _ARABIC_WRITES.get(ch, ch) if cls else ""))
         if word.endswith(("ة", "ه")) and len(word) > 2:
-            tokens[-1] = ("", "A" if word.endswith("ة") else "X")  # Fatima, Fatimah, فاطمة
+            tokens[-1] = ("", "A" if word.endswith("ة") else "X", "")  # Fatima, Fatimah, فاطمة
         if word[:1] in "أإآا":
             # a written initial vowel: Ahmad / أحمد is not Hamad / حمد; hamza above is a or u
             # (Ahmad, Usama), below it i or, as Iraq says it, a (Ibrahim, Ayad Allawi): Iyad is not أياد
-            tokens[0] = ("", {"أ": "P", "إ": "Q"}.get(word[0], "V"))
+            tokens[0] = ("", {"أ": "P", "إ": "Q"}.get(word[0], "V"), "")
         if word.endswith("ه") and len(word) <= 2:
-            tokens.append(("", "X"))  # Taha / طه: the h is kept, a vowel may follow it
+            tokens.append(("", "X", ""))  # Taha / طه: the h is kept, a vowel may follow it
     else:
         script = "la"
         word = unicodedata.normalize("NFKD", part.lower().translate(_LATIN_MARKS_X))
@@ -293,33 +359,37 @@ def _analyse(part: str) -> tuple[str, Frame]:
         if word.startswith("ou") and len(word) > 3 and word[2] in "aeiy":
             word = "w" + word[2:]  # French spellings: Oualid, Ouassim
         if word.startswith("zh"):
-            word = "Z" + word[2:]  # Kurdish ژ: Zhino; inside a word z-h is two letters (Azhar, أزهر)
-        for digraph, cls in _LATIN_DIGRAPHS:
-            word = word.replace(digraph, cls.upper())
+            word = _DIGRAPH_MARK["zh"] + word[2:]  # Kurdish ژ: Zhino; inside a word z-h is two letters (Azhar)
+        for digraph, mark in _DIGRAPH_MARK.items():
+            word = word.replace(digraph, mark)
         for i, ch in enumerate(word):
-            cls = ch.lower() if ch.isupper() else _LATIN_CLASS.get(ch, "")
+            written = _MARK_DIGRAPH.get(ch, ch)
+            cls = _DIGRAPH_CLASS.get(written) or _LATIN_CLASS.get(ch, "")
             if cls in ("w", "y") and i > 0:
                 cls = ""  # w and y write long vowels and diphthongs after the first letter
-            tokens.append((cls, "" if cls else _LATIN_VOWEL.get(ch, "")))
+            tokens.append((cls, "" if cls else _LATIN_VOWEL.get(ch, ""), _LATIN_WRITES.get(written, "") if cls else ""))
     consonants: list[str] = []
+    letters: list[str] = []
     gaps: list[str] = [""]
-    for cls, vowel in tokens:
+    for cls, vowel, writes in tokens:
         if not cls:
             gaps[-1] += vowel
         elif consonants and consonants[-1] == cls:
-            continue  # doubled consonant (Hussein / Husein / حسين): one, its vowels run on
+            letters[-1] += writes  # doubled consonant (Hussein / Husein / حسين): one, its vowels run on
         else:
             consonants.append(cls)
+            letters.append(writes)
             gaps.append("")
     # A final h is dropped on both sides: Latin writes ة as -a or -ah (Fatima, Fatimah, فاطمة) and
     # both scripts end Falah / فلاح with it; keeping it would split more spellings than it separates.
     if len(consonants) > 2 and consonants[-1] == "h" and not gaps[-1]:  # (al-Farhawi keeps its h)
         consonants.pop()
+        letters.pop()
         last = gaps.pop()
         # the vowel before it is still compared (Falih / فالح, Salih / صالح, not Falah / Falh / فلاح),
         # but not whether one is written ("H"); a Latin -eh (Fatmeh for فاطمة) may write anything
         gaps[-1] += last + ("X" if script == "la" and gaps[-1].endswith("e") and not gaps[-1].endswith("ee") else "H")
-    return "".join(consonants), (script, *gaps)
+    return "".join(consonants), (script, *gaps), tuple(letters)
 
 
 def skeleton(part: str) -> str:
@@ -429,6 +499,8 @@ def frames_agree(a: Frame, b: Frame, loose: bool = False) -> bool:
                 return False  # two long vowels in Arabic (جبراوي), one short in Latin (Jabri); or back
             if (not qa and long_b) or (qa and not qa & qb) or (gb == "e" and set(ga) & set("AIUY")):
                 return False  # (Latin e writes a short vowel, never ā, ī or ū)
+            if ga == "i" and long_b:
+                return False  # the short i of fāʿil: Saleem is سليم, not سالم
         elif not qa and not qb:
             continue
         elif abs(len(ga) - len(gb)) > 1:
