@@ -53,7 +53,7 @@ class River:
 
 # Receiving rivers first: a tributary's course ends where it meets one already named.
 RIVERS = (
-    River("Shatt al-Arab", "شط العرب", ("Al Hārithah", "Basrah", "Khorramshahr", "Al Fāw")),
+    River("Shatt al-Arab", "شط العرب", ("Al Hārithah", "Al Fāw")),
     River(
         "Euphrates",
         "الفرات",
@@ -167,19 +167,20 @@ class Network:
         distance, node = self.tree.query([lon, lat])
         return int(node) if distance <= snap_deg else None
 
-    def path(self, start: int, targets: list[int]) -> list[int]:
-        """Piece indices on the shortest path from start to the nearest of targets (empty when unconnected)."""
+    def path(self, start: int, targets: list[int]) -> tuple[list[int], int | None]:
+        """Piece indices on the shortest path from start to the nearest of targets, and that target
+        (no pieces and None when unconnected)."""
         distances, predecessors = dijkstra(self.graph, indices=start, return_predecessors=True)
         goal = min(targets, key=lambda t: distances[t])
         if not np.isfinite(distances[goal]):
-            return []
+            return [], None
         pieces = []
         node = goal
         while node != start:
             previous = int(predecessors[node])
             pieces.append(self.edge[(previous, node)])
             node = previous
-        return pieces[::-1]
+        return pieces[::-1], goal
 
 
 def town_points(path: Path) -> dict[str, tuple[float, float]]:
@@ -190,9 +191,13 @@ def town_points(path: Path) -> dict[str, tuple[float, float]]:
     return towns
 
 
-def name_courses(network: Network, towns: dict[str, tuple[float, float]], snap_deg: float) -> dict[int, River]:
-    """Piece index -> the named river whose course runs along it."""
+def name_courses(
+    network: Network, towns: dict[str, tuple[float, float]], snap_deg: float, bank_deg: float
+) -> tuple[dict[int, River], dict[str, list[LineString]]]:
+    """Piece index -> the named river whose course runs along it; and, by river, the short hops across the
+    water from where a tributary reaches its receiving river's far bank to the course drawn for it."""
     named: dict[int, River] = {}
+    hops: dict[str, list[LineString]] = {}
     course_nodes: dict[str, list[int]] = {}
     for river in RIVERS:
         stops = []
@@ -208,24 +213,32 @@ def name_courses(network: Network, towns: dict[str, tuple[float, float]], snap_d
             stops.append(node)
         pieces: list[int] = []
         for start, stop in itertools.pairwise(stops):
-            pieces += network.path(start, [stop])
+            pieces += network.path(start, [stop])[0]
         if river.joins and stops and course_nodes.get(river.joins):
-            pieces += network.path(stops[-1], course_nodes[river.joins])
+            # the mouth: the nearest point (along the water) within bank_deg of the receiving course, which may
+            # be that river's other bank where WDB II draws both
+            receiving = network.nodes[course_nodes[river.joins]]
+            gaps, nearest = cKDTree(receiving).query(network.nodes, distance_upper_bound=bank_deg)
+            mouth_pieces, mouth = network.path(stops[-1], [int(n) for n in np.flatnonzero(np.isfinite(gaps))])
+            pieces += mouth_pieces
+            if mouth is not None and gaps[mouth] > 0:
+                hops.setdefault(river.name, []).append(LineString([network.nodes[mouth], receiving[nearest[mouth]]]))
         for piece in pieces:
             named.setdefault(piece, river)
         course_nodes[river.name] = sorted({int(n) for p in pieces for n in network.piece_ends[p]})
         if not pieces:
             print(f"{river.name}: no course found between its towns; left unnamed", file=sys.stderr)
-    return named
+    return named, hops
 
 
 def features(
     network: Network,
     named: dict[int, River],
+    hops: dict[str, list[LineString]],
     skipped: set[int],
     tolerance_deg: float,
 ) -> list[dict[str, Any]]:
-    by_river: dict[str | None, list[LineString]] = {}
+    by_river: dict[str | None, list[LineString]] = {name: list(lines) for name, lines in hops.items()}
     for index, piece in enumerate(network.pieces):
         if index not in skipped:
             river = named.get(index)
@@ -235,7 +248,7 @@ def features(
         key = river.name if river else None
         if key not in by_river:
             continue
-        merged = shapely.line_merge(MultiLineString(by_river[key]))
+        merged = shapely.line_merge(shapely.set_precision(MultiLineString(by_river[key]), 1e-6))  # ends meet exactly
         geometry = shapely.set_precision(merged.simplify(tolerance_deg), 1e-4)
         if geometry.is_empty:
             continue
@@ -290,10 +303,12 @@ def main() -> None:
         i for i, piece in enumerate(network.pieces)
         if any(with_connectors[len(lines) + j].covers(piece) for j in bridges.query(piece))
     }  # fmt: skip
-    named = name_courses(network, town_points(TOWNS), args.snap_km / KM_PER_DEG)
+    bank_deg = args.bank_km / KM_PER_DEG
+    named, hops = name_courses(network, town_points(TOWNS), args.snap_km / KM_PER_DEG, bank_deg)
     rings = [line for line in lines if line.is_closed]
-    banks = other_banks(network, named, rings, args.bank_km / KM_PER_DEG)
-    collection = features(network, named, connectors | banks, args.tolerance_deg)
+    banks = other_banks(network, named, rings, bank_deg)
+    # a bridged gap on a named course is drawn (it is short, and the river does not stop there); others are not
+    collection = features(network, named, hops, (connectors - named.keys()) | banks, args.tolerance_deg)
     document = {"type": "FeatureCollection", "source": SOURCE, "features": collection}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")

@@ -1,7 +1,8 @@
 """The operational picture's basemap: GeoJSON layers built from the geometry that ships with the package.
 
 Countries come from `geo/data/iraq_borders.geojson`, towns from `web/data/towns.geojson` (GeoNames),
-lakes and reservoirs from `web/data/water.geojson` (Natural Earth; both derived by `make data`, see
+lakes and reservoirs from `web/data/water.geojson` (Natural Earth), rivers from `web/data/rivers.geojson`
+(CIA World Data Bank II, the major ones named in English and Arabic; all three derived by `make data`, see
 web/data/PROVENANCE.md); the border, sectors, km markers, barriers, sensors
 with their coverage, crossings, checkpoints and patrol bases from the border model in use. Pure
 functions of a BorderModel (plus the shipped country outlines): no I/O beyond reading package data.
@@ -11,6 +12,7 @@ May import borderwatch.geo and nothing else of borderwatch.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -28,6 +30,7 @@ FeatureCollection = dict[str, Any]
 LAYERS = (
     "countries",
     "water",
+    "rivers",
     "towns",
     "coverage",
     "sectors",
@@ -72,22 +75,46 @@ def _shipped_water() -> tuple[Feature, ...]:
     return tuple(json.loads(path.read_text(encoding="utf-8"))["features"])
 
 
-def _polygon_box(geometry: dict[str, Any]) -> tuple[float, float, float, float]:
-    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
-    lons = [x for polygon in polygons for ring in polygon for x, _ in ring]
-    lats = [y for polygon in polygons for ring in polygon for _, y in ring]
-    return min(lons), min(lats), max(lons), max(lats)
+@cache
+def _shipped_rivers() -> tuple[Feature, ...]:
+    path = resources.files("borderwatch.web") / "data" / "rivers.geojson"
+    return tuple(json.loads(path.read_text(encoding="utf-8"))["features"])
+
+
+def _positions(coordinates: Any) -> Iterator[Sequence[float]]:
+    """Every [lon, lat] of a GeoJSON coordinates array, however deeply nested."""
+    if coordinates and isinstance(coordinates[0], int | float):
+        yield coordinates
+    else:
+        for part in coordinates:
+            yield from _positions(part)
+
+
+def _geometry_box(geometry: dict[str, Any]) -> tuple[float, float, float, float]:
+    """(west, south, east, north) of any GeoJSON geometry but a collection."""
+    points = np.array(list(_positions(geometry["coordinates"])), dtype=float)
+    return float(points[:, 0].min()), float(points[:, 1].min()), float(points[:, 0].max()), float(points[:, 1].max())
+
+
+def _reaching_into(features: tuple[Feature, ...], bounds: tuple[float, float, float, float]) -> list[Feature]:
+    west, south, east, north = bounds
+    kept = []
+    for feature in features:
+        w, s, e, n = _geometry_box(feature["geometry"])
+        if w <= east and e >= west and s <= north and n >= south:
+            kept.append(feature)
+    return kept
 
 
 def water_features(bounds: tuple[float, float, float, float]) -> list[Feature]:
     """The shipped lakes and reservoirs that reach into (west, south, east, north); none for a border elsewhere."""
-    west, south, east, north = bounds
-    kept = []
-    for feature in _shipped_water():
-        w, s, e, n = _polygon_box(feature["geometry"])
-        if w <= east and e >= west and s <= north and n >= south:
-            kept.append(feature)
-    return kept
+    return _reaching_into(_shipped_water(), bounds)
+
+
+def river_features(bounds: tuple[float, float, float, float]) -> list[Feature]:
+    """The shipped rivers that reach into (west, south, east, north), named ones (with `name`, `name_ar`) whole;
+    none for a border elsewhere."""
+    return _reaching_into(_shipped_rivers(), bounds)
 
 
 def _padded(bounds: tuple[float, float, float, float], margin: float) -> tuple[float, float, float, float]:
@@ -169,6 +196,7 @@ def basemap_layers(model: BorderModel) -> dict[str, FeatureCollection]:
     layers = {
         "countries": _collection(list(_shipped_countries())),
         "water": _collection(water_features(_padded(model.bounds(), WATER_MARGIN_DEG))),
+        "rivers": _collection(river_features(_padded(model.bounds(), WATER_MARGIN_DEG))),
         "towns": _collection(town_features(model.bounds())),
         "coverage": _collection(coverage_features(model)),
         "sectors": _collection(by_kind.get("sector", [])),
