@@ -227,6 +227,12 @@ class JetStreamBus:
 
     def _stop_loop(self) -> None:
         if self._loop.is_running():
+            try:
+                # The client's own tasks (readers, pingers, subscription pumps) end here, not
+                # abandoned in a closed loop.
+                asyncio.run_coroutine_threadsafe(_cancel_other_tasks(), self._loop).result(_SETTLE_GRACE_S)
+            except (concurrent.futures.TimeoutError, RuntimeError) as exc:
+                log.warning("stopping the bus loop for %s: %r", self.url, exc)
             self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
         if not self._thread.is_alive():
@@ -405,3 +411,10 @@ class JetStreamBus:
             await asyncio.wait_for(self._nc.drain(), timeout_s)
         except (TimeoutError, nats.errors.Error):
             await self._nc.close()
+
+
+async def _cancel_other_tasks() -> None:
+    tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
