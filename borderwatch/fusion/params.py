@@ -48,6 +48,9 @@ class TrackerParams:
     unknown_max_speed_mps: float = 15.0  # initial velocity spread of a track started by an 'unknown'
     merge_m: float = 40.0  # two confirmed tracks this close ...
     merge_speed_mps: float = 1.5  # ... moving alike are one object: the younger is dropped
+    duplicate_search_m: float = 200.0  # confirmed tracks this close are tested for being one object: ...
+    duplicate_chi2: float = 13.3  # ... squared Mahalanobis distance of their states (4 dof, 99 %) below this ...
+    duplicate_batches: int = 3  # ... in this many consecutive batches: the younger is dropped
     duplicate_memory_s: float = 120.0  # detection ids are remembered this long to drop re-sent copies
 
 

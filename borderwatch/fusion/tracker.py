@@ -53,6 +53,7 @@ class Tracker:
         self.latest = -math.inf  # latest data time seen
         self._seen: dict[str, float] = {}
         self._sensor_codes: dict[str, int] = {}
+        self._twins: dict[tuple[int, int], int] = {}  # pairs of track serials alike in consecutive batches
         p = self.params
         self._accel = np.array([p.motion[c].accel_psd for c in CLASSES])
         self._max_speed = np.array([p.motion[c].max_speed_mps for c in CLASSES])
@@ -156,7 +157,7 @@ class Tracker:
         not_new = ~np.isin(rows, confirmed_rows)
         out.events += self.events.on_updates(tr, rows[not_new], _subset(loc, not_new), now)
         self._emit_states(rows, out, located=(lat, lon, loc))
-        self._merge(now)
+        self._merge(now, taken)
         out.events += self.events.convergence(tr, now)
 
     def _associate(
@@ -179,6 +180,7 @@ class Tracker:
                 tr.x, tr.p, tr.t, self._q(), batch.time[remaining], batch.z[remaining], batch.r[remaining], p.gate_chi2
             )
             gated_any[remaining[g.detection]] = True
+            g = Gated(g.track, g.detection, g.cost + self._class_cost(g.track, remaining[g.detection], batch))
             allowed = taken.allowed(
                 g.track, batch.sensor_code[remaining[g.detection]], batch.time[remaining[g.detection]], p.same_scan_s
             )
@@ -201,6 +203,24 @@ class Tracker:
             used[dj] = True
             remaining = remaining[~used]
         return remaining, gated_any[remaining]
+
+    def _class_cost(self, ti: IntArray, dj: IntArray, batch: DetectionBatch) -> FloatArray:
+        """-2 log of how much likelier each detection's class report is under its track's class belief
+        than under no belief at all: a dog's track does not take a passing vehicle's reports when the
+        vehicle's own track wants them. Unsure reports cost nothing."""
+        p = self.params
+        cls, conf = batch.class_index[dj], batch.class_conf[dj]
+        informative = (cls >= 0) & (conf > p.class_conf_floor)
+        cost = np.zeros(ti.size)
+        if not np.any(informative):
+            return cost
+        k = len(CLASSES)
+        c = np.minimum(conf[informative], p.class_conf_ceiling)
+        prob = np.exp(self.tracks.logp[ti[informative]])
+        p_same = prob[np.arange(c.size), cls[informative]]
+        likelihood = p_same * c + (1.0 - p_same) * (1.0 - c) / (k - 1)
+        cost[informative] = -2.0 * np.log(likelihood * k)
+        return cost
 
     def _update(self, ti: IntArray, dj: IntArray, batch: DetectionBatch) -> None:
         tr = self.tracks
@@ -266,31 +286,50 @@ class Tracker:
         n = len(self.tracks)
         self._classify(np.arange(n - k, n), cls, batch.class_conf[rows])
 
-    def _merge(self, now: float) -> None:
+    def _merge(self, now: float, taken: _Taken) -> None:
         """Drop duplicate tracks of one object: tentatives on top of a confirmed track, and the
-        younger of two confirmed tracks that are as close and move alike."""
+        younger of two confirmed tracks that are statistically one object for `duplicate_batches`
+        batches in a row (or that are as close and move alike at once)."""
         tr = self.tracks
         p = self.params
         if len(tr) < 2:
+            self._twins = {}
             return
         xy = tr.x[:, :2] + tr.x[:, 2:] * (now - tr.t)[:, None]
-        pairs = cKDTree(xy).query_pairs(p.merge_m, output_type="ndarray")
+        pairs = cKDTree(xy).query_pairs(max(p.merge_m, p.duplicate_search_m), output_type="ndarray")
         if pairs.size == 0:
+            self._twins = {}
             return
         a, b = pairs[:, 0], pairs[:, 1]
+        near = np.hypot(*(xy[a] - xy[b]).T) < p.merge_m
         firm_a, firm_b = tr.status[a] != TENTATIVE, tr.status[b] != TENTATIVE
         drop = np.zeros(len(tr), bool)
-        drop[a[firm_b & ~firm_a]] = True
-        drop[b[firm_a & ~firm_b]] = True
+        drop[a[near & firm_b & ~firm_a]] = True
+        drop[b[near & firm_a & ~firm_b]] = True
         both = firm_a & firm_b
-        alike = both & (np.hypot(*(tr.x[a, 2:] - tr.x[b, 2:]).T) < p.merge_speed_mps)
+        alike = both & near & (np.hypot(*(tr.x[a, 2:] - tr.x[b, 2:]).T) < p.merge_speed_mps)
+        # Two tracks fed by different sensors' reports of one object keep each other alive (each takes
+        # one of the reports): test their whole states, position and velocity, against their joint
+        # uncertainty, and merge only a likeness that lasts, so two objects passing each other survive.
+        twin = both & (_state_distance2(tr, a, b, now, self._q()) < p.duplicate_chi2)
+        if np.any(twin):
+            # One sensor reporting both in one scan has told them apart (vehicles queued at a gate).
+            cand = np.flatnonzero(twin)
+            twin[cand[taken.seen_together(a[cand], b[cand], p.same_scan_s)]] = False
+        serial_a, serial_b = tr.serial[a], tr.serial[b]
+        keys = list(zip(np.minimum(serial_a, serial_b).tolist(), np.maximum(serial_a, serial_b).tolist(), strict=True))
+        twins = {keys[k]: self._twins.get(keys[k], 0) + 1 for k in np.flatnonzero(twin).tolist()}
+        self._twins = twins
+        lasting = np.array([twins.get(key, 0) >= p.duplicate_batches for key in keys], bool)
+        alike |= lasting
         if np.any(alike):
             # Tracks that came together from far apart are two objects meeting, not one seen twice.
             met = self.events.pairs
             for k in np.flatnonzero(alike).tolist():
-                sa, sb = int(tr.serial[a[k]]), int(tr.serial[b[k]])
-                pair = met.get((min(sa, sb), max(sa, sb)))
-                if pair is not None and pair.armed:
+                pair = met.get(keys[k])
+                # ... until their meeting has been reported: tracks that then stay one object (a walker
+                # who got into a vehicle, a track that slipped onto a passing one) are one track.
+                if pair is not None and pair.armed and not (pair.fired and lasting[k]):
                     alike[k] = False
         younger = np.where(tr.hits[a[alike]] >= tr.hits[b[alike]], b[alike], a[alike])
         drop[younger] = True
@@ -398,6 +437,33 @@ class _Taken:
             if np.any(np.abs(when[lo[k] : hi[k]] - time[k]) < same_scan_s):
                 ok[k] = False
         return ok
+
+    def seen_together(self, a: IntArray, b: IntArray, same_scan_s: float) -> npt.NDArray[np.bool_]:
+        """For pairs of tracks (a, b): whether some sensor gave each of them a detection in one scan."""
+        together = np.zeros(a.size, bool)
+        if not self.track or a.size == 0:
+            return together
+        track, sensor, when = np.concatenate(self.track), np.concatenate(self.sensor), np.concatenate(self.time)
+        for k, (ta, tb) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
+            in_a, in_b = track == ta, track == tb
+            if not (np.any(in_a) and np.any(in_b)):
+                continue
+            same = sensor[in_a][:, None] == sensor[in_b][None, :]
+            close = np.abs(when[in_a][:, None] - when[in_b][None, :]) < same_scan_s
+            together[k] = bool(np.any(same & close))
+        return together
+
+
+def _state_distance2(tr: TrackTable, a: IntArray, b: IntArray, now: float, q: FloatArray) -> FloatArray:
+    """Squared Mahalanobis distance between the states of tracks a and b, both predicted to `now`
+    (the cross-covariance of two tracks of one object is left out: that errs towards merging)."""
+    if a.size == 0:
+        return np.empty(0)
+    rows = np.concatenate([a, b])
+    x, pc = predict(tr.x[rows], tr.p[rows], now - tr.t[rows], q[rows])
+    diff = x[: a.size] - x[a.size :]
+    s = pc[: a.size] + pc[a.size :]
+    return np.asarray(np.einsum("ni,ni->n", diff, np.linalg.solve(s, diff[:, :, None])[:, :, 0]), dtype=np.float64)
 
 
 def _subset(loc: Locations, mask: npt.NDArray[np.bool_]) -> Locations:
