@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 
 import httpx
 
-from borderwatch.web.basemap import town_features
+from borderwatch.web.basemap import river_features, town_features
 from tests.web.conftest import Live, shot, wait_until
 
 
@@ -260,3 +260,28 @@ def test_replay_shows_stored_tracks(signed_in: Any, live: Live) -> None:
     shot(page, "replay")
     page.click(".replay-live")
     assert not page.evaluate("() => document.body.classList.contains('replaying')")
+
+
+def test_rivers_are_drawn_named_and_switchable(signed_in: Any, live: Live) -> None:
+    page = signed_in("operator")
+    page.wait_for_function("() => window.borderwatch.map.map.loaded()")
+    shipped = river_features(live.server.service.model.bounds())
+    assert page.evaluate("() => window.borderwatch.map.map.getSource('rivers').serialize().data.features.length") > 0
+    drawn = "() => window.borderwatch.map.map.queryRenderedFeatures({layers: ['rivers-major', 'rivers-minor']})"
+    page.wait_for_function(f"() => ({drawn})().some(f => f.properties.name === 'Euphrates')")
+    assert page.locator(".label-river", has_text="Euphrates").count() == 1
+    assert {f["properties"]["name"] for f in shipped if f["properties"]["major"]} >= {"Euphrates"}
+    page.click('[data-tab="layers"]')
+    page.uncheck('input[data-layer="rivers"]')
+    page.wait_for_function(f"() => window.borderwatch.map.map.loaded() && ({drawn})().length === 0")
+    assert page.locator(".label-river").count() == 0
+    shot(page, "rivers-off")
+    page.check('input[data-layer="rivers"]')
+    page.wait_for_function(f"() => ({drawn})().length > 0")
+    page.click("#lang-toggle")
+    page.wait_for_function("() => document.documentElement.dir === 'rtl'")
+    assert page.locator(".label-river", has_text="الفرات").count() == 1
+    shot(page, "rivers-arabic")
+    page.click("#lang-toggle")
+    page.wait_for_function("() => document.documentElement.dir === 'ltr'")
+    assert not page.errors

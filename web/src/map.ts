@@ -30,6 +30,7 @@ function addMilitarySymbols(map: maplibregl.Map): void {
 export const LAYER_GROUPS: Record<string, string[]> = {
   countries: ["countries-fill", "countries-line"],
   water: ["water"],
+  rivers: ["rivers-minor", "rivers-major"],
   towns: ["towns"],
   borders: ["borders-casing", "borders-line"],
   sectors: ["sectors-ticks", "km-markers"],
@@ -93,6 +94,27 @@ function styleFor(basemap: Basemap): StyleSpecification {
       { id: "countries-line", type: "line", source: "countries", paint: { "line-color": "#3b5163", "line-width": 0.8 } },
       // Lakes and reservoirs (Natural Earth), under the towns and the border.
       { id: "water", type: "fill", source: "water", paint: { "fill-color": "#2b6f9e", "fill-opacity": 0.75 } },
+      // Rivers (WDB II): thin blue lines, the named major rivers a little bolder; names are DOM labels.
+      {
+        id: "rivers-minor",
+        type: "line",
+        source: "rivers",
+        filter: ["!", ["get", "major"]],
+        layout: { "line-join": "round", "line-cap": "round" },
+        paint: {
+          "line-color": "#3b82b6",
+          "line-opacity": 0.7,
+          "line-width": ["interpolate", ["linear"], ["zoom"], 5, 0.4, 10, 1.2],
+        },
+      },
+      {
+        id: "rivers-major",
+        type: "line",
+        source: "rivers",
+        filter: ["get", "major"],
+        layout: { "line-join": "round", "line-cap": "round" },
+        paint: { "line-color": "#4a9fd8", "line-width": ["interpolate", ["linear"], ["zoom"], 5, 1.1, 10, 2.6] },
+      },
       {
         id: "towns",
         type: "circle",
@@ -290,8 +312,8 @@ export class OperationalMap {
     requestAnimationFrame(tick);
   }
 
-  /** Labels for crossings, major km markers (minor ones when zoomed in) and towns (large ones first,
-   * all when zoomed in), for what is in view. */
+  /** Labels for crossings, major km markers (minor ones when zoomed in), named rivers (once each, mid-way
+   * along the reach in view) and towns (large ones first, all when zoomed in), for what is in view. */
   placeLabels(): void {
     for (const m of this.labels) m.remove();
     this.labels = [];
@@ -313,6 +335,14 @@ export class OperationalMap {
       const p = f.properties as { km: number; major: boolean };
       const c = coords(f);
       if ((p.major || zoom >= 9) && bounds.contains(c) && zoom >= 6.5) add(c, `${num(p.km)}`, "label-km");
+    }
+    if (this.map.getLayer("rivers-major") && this.map.getLayoutProperty("rivers-major", "visibility") !== "none") {
+      for (const f of this.basemap.layers.rivers?.features ?? []) {
+        const p = f.properties as { major: boolean; name?: string; name_ar?: string };
+        if (!p.major || !p.name) continue;
+        const at = midpointInView(f, bounds);
+        if (at) add(at, lang() === "ar" && p.name_ar ? p.name_ar : p.name, "label-river");
+      }
     }
     if (this.map.getLayoutProperty("towns", "visibility") !== "none") {
       for (const f of this.basemap.layers.towns?.features ?? []) {
@@ -336,7 +366,7 @@ export class OperationalMap {
     for (const id of LAYER_GROUPS[group] ?? []) {
       if (this.map.getLayer(id)) this.map.setLayoutProperty(id, "visibility", visible ? "visible" : "none");
     }
-    if (group === "towns") this.placeLabels();
+    if (group === "towns" || group === "rivers") this.placeLabels();
   }
 
   upsertTracks(tracks: Track[], removed: string[] = []): void {
@@ -407,6 +437,16 @@ export function sensorState(s: SensorHealth): "ok" | "degraded" | "offline" {
   if (s.offline) return "offline";
   if (s.status && !["ok", "nominal", "healthy"].includes(s.status.toLowerCase())) return "degraded";
   return "ok";
+}
+
+/** The middle vertex of a line's vertices in view (null when none is): where its name label goes. */
+function midpointInView(f: GeoJSON.Feature, bounds: maplibregl.LngLatBounds): [number, number] | null {
+  const g = f.geometry;
+  const lines = g.type === "LineString" ? [g.coordinates] : g.type === "MultiLineString" ? g.coordinates : [];
+  const inView = lines.flat().filter((c) => bounds.contains([c[0], c[1]]));
+  if (inView.length === 0) return null;
+  const mid = inView[Math.floor(inView.length / 2)];
+  return [mid[0], mid[1]];
 }
 
 function coords(f: GeoJSON.Feature): [number, number] {

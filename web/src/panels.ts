@@ -4,7 +4,7 @@ import { button, paragraph } from "./alerts";
 import { age, num, t } from "./i18n";
 import { sensorState, type OperationalMap } from "./map";
 
-const TOGGLES = ["countries", "towns", "borders", "sectors", "barriers", "coverage", "sensors", "crossings", "checkpoints", "patrols", "tracks", "trails", "alerts"];
+const TOGGLES = ["countries", "water", "rivers", "towns", "borders", "sectors", "barriers", "coverage", "sensors", "crossings", "checkpoints", "patrols", "tracks", "trails", "alerts"];
 const ROLES = ["operator", "supervisor", "crossing_officer", "analyst", "admin"];
 
 export function renderLayers(root: HTMLElement, map: OperationalMap, visible: Record<string, boolean>): void {
