@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from concurrent.futures import Future
 from typing import Annotated, Any, TypeVar
 
 import orjson
@@ -25,7 +27,7 @@ from borderwatch.api.problems import PROBLEM_MEDIA, FieldProblem, install, probl
 from borderwatch.service import Service, auth
 from borderwatch.service import audit as audit_log
 from borderwatch.service.alerting import NotFoundError
-from borderwatch.service.ingest import IngestResult, Undecodable
+from borderwatch.service.ingest import IngestBusyError, IngestResult, Undecodable
 from borderwatch.store.models import (
     AlertRow,
     AlertTransitionRow,
@@ -61,6 +63,9 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
 M = TypeVar("M")
 MAX_BATCH = 100_000  # records per request or WebSocket message
 MAX_BODY_BYTES = 64 << 20
+# Batches up to this many records are parsed on the event loop (well under a millisecond per hundred);
+# larger ones in a worker thread, so one huge batch does not stall every other connection.
+PARSE_ON_LOOP_MAX = 2_000
 
 
 class Principal:
@@ -440,7 +445,7 @@ def create_app(service: Service, *, manage_service: bool = True) -> FastAPI:
     }
 
     @api.post("/detections", response_model=s.IngestReport, tags=["sensors"], openapi_extra=ingest_body,
-              responses={**responses(400, 401, 413), 403: _ingest_problem("Items for another sensor"),
+              responses={**responses(400, 401, 413, 429), 403: _ingest_problem("Items for another sensor"),
                          422: _ingest_problem("Some items were malformed; the good ones were kept")})  # fmt: skip
     async def post_detections(
         request: Request, x_sensor_key: Annotated[str | None, Header(description="The sensor's API key")] = None
@@ -456,8 +461,20 @@ def create_app(service: Service, *, manage_service: bool = True) -> FastAPI:
             items = _decode_items(body, request.headers.get("content-type", ""))
         except ValueError as exc:
             return problem_response(400, "Bad Request", str(exc), request)
-        result = await run_in_threadpool(service.ingest, items, sensor)
-        return _ingest_response(result, request)
+        try:
+            submitted = await submit(items, sensor)
+        except IngestBusyError as exc:
+            service.m_refused.labels("busy").inc()
+            busy = problem_response(429, "Too Many Requests", str(exc), request)
+            busy.headers["Retry-After"] = str(math.ceil(exc.retry_after_s))
+            return busy
+        # The write happens on the service's writer thread; this request only waits for its commit.
+        return _ingest_response(await asyncio.wrap_future(submitted), request)
+
+    async def submit(items: Sequence[Any], sensor: str) -> Future[IngestResult]:
+        if len(items) <= PARSE_ON_LOOP_MAX:
+            return service.submit_ingest(items, sensor)
+        return await run_in_threadpool(service.submit_ingest, items, sensor)
 
     @app.websocket("/api/v1/ingest/ws")
     async def ingest_ws(websocket: WebSocket, key: str | None = None) -> None:
@@ -477,8 +494,15 @@ def create_app(service: Service, *, manage_service: bool = True) -> FastAPI:
                 except ValueError as exc:
                     await websocket.send_json({"error": str(exc)})
                     continue
-                result = await run_in_threadpool(service.ingest, items, sensor)
-                await websocket.send_json(_report(result).model_dump())
+                while True:
+                    try:
+                        submitted = await submit(items, sensor)
+                        break
+                    except IngestBusyError:
+                        # A stream has its own back-pressure: read the next message only once this one is queued.
+                        await asyncio.sleep(0.05)
+                result = await asyncio.wrap_future(submitted)
+                await websocket.send_text(orjson.dumps(_report(result).model_dump()).decode())
         except WebSocketDisconnect:
             return
 
@@ -627,7 +651,7 @@ def _report(result: IngestResult) -> s.IngestReport:
 def _ingest_response(result: IngestResult, request: Request) -> Any:
     report = _report(result)
     if not result.rejected:
-        return report
+        return Response(orjson.dumps(report.model_dump()), media_type="application/json")
     status, title = (403, "Forbidden") if result.forbidden else (422, "Unprocessable Content")
     detail = f"{len(result.rejected)} of {result.received} items refused; the other {result.accepted} were stored"
     body = s.IngestProblem(

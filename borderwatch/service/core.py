@@ -13,13 +13,14 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from sqlalchemy import delete, select
+from sqlalchemy import Row, delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from borderwatch.alerts import AlertRules, load_rules
@@ -28,11 +29,12 @@ from borderwatch.fusion.types import BorderEvent, TrackState
 from borderwatch.geo import load_border_model
 from borderwatch.geo.geodesy import distance_m
 from borderwatch.geo.model import BorderModel
-from borderwatch.sensors.formats import Detection, Heartbeat, Record
+from borderwatch.sensors.formats import Detection, Heartbeat
 from borderwatch.service import alerting, audit, auth
 from borderwatch.service.config import Settings
-from borderwatch.service.ingest import IngestResult, parse_items, store_detections
+from borderwatch.service.ingest import IngestResult, IngestWriter, parse_items
 from borderwatch.store import open_store
+from borderwatch.store.bulk import SensorSeen
 from borderwatch.store.models import (
     AlertRow,
     DetectionRow,
@@ -72,16 +74,6 @@ class _Batch:
     received_at: float
 
 
-@dataclass
-class _Write:
-    """One request's parsed records waiting for a group commit."""
-
-    records: list[Record]
-    result: IngestResult
-    done: bool = False
-    error: Exception | None = None
-
-
 class Service:
     """One operations service instance. Start with `start()`, stop with `stop()`."""
 
@@ -106,11 +98,8 @@ class Service:
         self.engine = open_store(settings.store_url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.audit_lock = threading.RLock()
-        # Group commit: requests that arrive while a write is in progress are stored together in the
-        # next transaction (one commit, one sensor-health update), by whichever request gets there first.
-        self._writer = threading.Lock()
-        self._pending: deque[_Write] = deque()
-        self._pending_lock = threading.Lock()
+        # Ingest writes leave the request path: one writer thread group-commits what queued meanwhile.
+        self.ingest_writer = IngestWriter(self.engine, self._after_ingest, clock=lambda: self.clock())
         self._key_cache: dict[str, str] = {}  # key digest -> sensor id
         if tracker_factory is None:
             self.tracker = default_tracker(self.model, settings.fusion_lag_s) if settings.fusion else None
@@ -157,6 +146,7 @@ class Service:
             self._threads.append(thread)
 
     def stop(self) -> None:
+        self.ingest_writer.close()  # what is queued is stored and handed to fusion first
         self._stop.set()
         self._queue.put(None)
         for thread in self._threads:
@@ -197,87 +187,42 @@ class Service:
 
     def ingest(self, items: Sequence[Any], sensor_id: str | None) -> IngestResult:
         """Parse, check and store one batch; returns once stored (the acknowledgement is durable)."""
-        result = IngestResult()
-        job = _Write(parse_items(items, sensor_id, result), result)
-        with self._pending_lock:
-            self._pending.append(job)
-        # One writer at a time (SQLite has one anyway): that keeps the duplicate count exact, and the
-        # writer takes every request queued meanwhile, so under load a commit serves many requests.
-        with self._writer:
-            if not job.done:
-                with self._pending_lock:
-                    jobs = list(self._pending)
-                    self._pending.clear()
-                self._write_group(jobs)
-        if job.error is not None:
-            raise job.error
-        now = self.clock()
+        return self.submit_ingest(items, sensor_id).result()
+
+    def submit_ingest(self, items: Sequence[Any], sensor_id: str | None) -> Future[IngestResult]:
+        """Parse and check one batch and queue it for the writer; the future completes once it is
+        committed. Raises IngestBusyError (nothing stored) when the write queue is full."""
+        result = IngestResult(received_at=self.clock())
+        records = parse_items(items, sensor_id, result)
+        if records:
+            return self.ingest_writer.submit(records, result)
+        self._count(result)
+        done: Future[IngestResult] = Future()
+        done.set_result(result)
+        return done
+
+    def _count(self, result: IngestResult) -> None:
         self.m_detections.labels("accepted").inc(result.accepted)
         self.m_detections.labels("duplicate").inc(result.duplicates)
         self.m_detections.labels("rejected").inc(len(result.rejected) - result.forbidden)
         self.m_detections.labels("forbidden").inc(result.forbidden)
-        batch: list[Detection | Heartbeat] = [*result.detections, *result.heartbeat_records]
-        if batch:
-            self.bus.publish("ingest", {"accepted": result.accepted, "heartbeats": result.heartbeats})
-            if self.tracker is not None:
-                self._queue.put(_Batch(batch, now))
-                self.m_queue.set(self._queue.qsize())
-        return result
 
-    def _write_group(self, jobs: Sequence[_Write]) -> None:
-        """Store the jobs' records in one transaction; if it fails, each on its own, so one bad
-        batch costs only its own request. Results are merged only after a commit."""
-        groups = [jobs] if len(jobs) > 1 else []
-        groups += [[job] for job in jobs]
-        for group in groups:
-            if all(job.done for job in group):
-                continue
-            now = self.clock()
-            stored = [IngestResult() for _ in group]
-            try:
-                with self.sessions.begin() as session:
-                    for job, into in zip(group, stored, strict=True):
-                        store_detections(session, job.records, now, into)
-                    self._touch_sensors(session, stored, now)
-            except Exception as exc:
-                if len(group) == 1:
-                    group[0].error, group[0].done = exc, True
-                else:
-                    log.warning("group commit of %d ingest batches failed (%s); storing each alone", len(group), exc)
-                continue
-            for job, into in zip(group, stored, strict=True):
-                job.result.absorb(into)
-                job.done = True
-
-    def _touch_sensors(self, session: Session, results: Sequence[IngestResult], now: float) -> None:
-        seen: dict[str, tuple[float, int, int, str | None]] = {}
+    def _after_ingest(
+        self, results: Sequence[IngestResult], seen: dict[str, SensorSeen], back_online: list[Row[Any]], now: float
+    ) -> None:
+        """On the writer thread, after a commit: metrics, sensor rates, and the hand-off to fusion."""
+        for sensor_id, heard in seen.items():
+            self._rates.setdefault(sensor_id, deque(maxlen=120)).append((now, heard.detections))
+        for row in back_online:
+            self.bus.publish("sensor_health", self.sensor_dict(row))
         for result in results:
-            for d in result.detections:
-                last, n, hb, status = seen.get(d.sensor_id, (0.0, 0, 0, None))
-                seen[d.sensor_id] = (max(last, d.time), n + 1, hb, status)
-            for h in result.heartbeat_records:
-                last, n, hb, _ = seen.get(h.sensor_id, (0.0, 0, 0, None))
-                seen[h.sensor_id] = (max(last, h.time), n, hb + 1, h.status)
-        known = {
-            row.sensor_id: row
-            for row in session.scalars(select(SensorHealthRow).where(SensorHealthRow.sensor_id.in_(list(seen))))
-        } if seen else {}  # fmt: skip
-        for sensor_id, (last_time, n, hb, status) in seen.items():
-            row = known.get(sensor_id)
-            if row is None:
-                row = SensorHealthRow(sensor_id=sensor_id, last_heard_at=now, last_time=last_time, detections=0,
-                                      heartbeats=0, offline=False)  # fmt: skip
-                session.add(row)
-            row.last_heard_at, row.last_time = now, max(row.last_time, last_time)
-            row.detections += n
-            row.heartbeats += hb
-            if status is not None:
-                row.status = status
-            back_online = row.offline
-            row.offline = False
-            self._rates.setdefault(sensor_id, deque(maxlen=120)).append((now, n))
-            if back_online:
-                self.bus.publish("sensor_health", self.sensor_dict(row))
+            self._count(result)
+            batch: list[Detection | Heartbeat] = [*result.detections, *result.heartbeat_records]
+            if batch:
+                self.bus.publish("ingest", {"accepted": result.accepted, "heartbeats": result.heartbeats})
+                if self.tracker is not None:
+                    self._queue.put(_Batch(batch, result.received_at))
+        self.m_queue.set(self._queue.qsize())
 
     def sensor_rate(self, sensor_id: str, window_s: float = 60.0) -> float:
         """Detections per second over the last `window_s` seconds of wall time."""
@@ -285,7 +230,7 @@ class Service:
         samples = self._rates.get(sensor_id, ())
         return sum(n for t, n in samples if now - t <= window_s) / window_s
 
-    def sensor_dict(self, row: SensorHealthRow) -> dict[str, Any]:
+    def sensor_dict(self, row: SensorHealthRow | Row[Any]) -> dict[str, Any]:
         return {
             "sensor_id": row.sensor_id, "last_heard_at": row.last_heard_at, "last_time": row.last_time,
             "detections": row.detections, "heartbeats": row.heartbeats, "status": row.status,

@@ -1,22 +1,30 @@
 """Ingest: turn a batch of decoded JSON items into records, refuse what is malformed or from the
 wrong sensor (naming the item and field), and store detections exactly once.
 
+Writes leave the request path: `IngestWriter` queues parsed batches (bounded: a full queue refuses with
+`IngestBusyError`, which the API answers with 429 and Retry-After) and one writer thread stores everything
+queued meanwhile in one transaction (group commit). A batch is acknowledged only once its
+transaction has committed.
+
 May import borderwatch.sensors.formats and borderwatch.store.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Engine, Row
 
 from borderwatch.sensors.formats import Detection, FormatError, Heartbeat, Record, parse_record
-from borderwatch.store.models import DetectionRow
+from borderwatch.store.bulk import SensorSeen, insert_new_detections, touch_sensors
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +45,7 @@ class IngestResult:
     """What happened to each item of a batch (indices are positions in the batch)."""
 
     received: int = 0
+    received_at: float = 0.0  # service clock when the batch arrived (ingest→alert latency starts here)
     accepted: int = 0
     duplicates: int = 0
     heartbeats: int = 0
@@ -82,68 +91,173 @@ def parse_items(items: Sequence[Any], allowed_sensor: str | None, result: Ingest
     return records
 
 
-def _row(d: Detection, now: float) -> dict[str, Any]:
-    return {
-        "id": d.id, "sensor_id": d.sensor_id, "time": d.time, "object_class": d.object_class,
-        "class_conf": d.class_conf, "lat": d.lat, "lon": d.lon, "sigma_m": d.sigma_m, "range_m": d.range_m,
-        "bearing_deg": d.bearing_deg, "sigma_range_m": d.sigma_range_m, "sigma_bearing_deg": d.sigma_bearing_deg,
-        "speed_mps": d.speed_mps, "heading_deg": d.heading_deg, "extra": d.extra, "received_at": now,
-    }  # fmt: skip
+def _row(d: Detection, now: float) -> tuple[Any, ...]:
+    """The detections table's values for `d`, in borderwatch.store.bulk.DETECTION_COLUMNS order."""
+    return (d.id, d.sensor_id, d.time, d.object_class, d.class_conf, d.lat, d.lon, d.sigma_m, d.range_m,
+            d.bearing_deg, d.sigma_range_m, d.sigma_bearing_deg, d.speed_mps, d.heading_deg, d.extra, now)  # fmt: skip
 
 
-_COLUMNS = (
-    "id", "sensor_id", "time", "object_class", "class_conf", "lat", "lon", "sigma_m", "range_m", "bearing_deg",
-    "sigma_range_m", "sigma_bearing_deg", "speed_mps", "heading_deg", "extra", "received_at",
-)  # fmt: skip
-_SQLITE_INSERT = f"INSERT OR IGNORE INTO detections ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+def store_group(
+    connection: Connection, batches: Sequence[Sequence[Record]], now: float, results: Sequence[IngestResult]
+) -> tuple[dict[str, SensorSeen], list[Row[Any]]]:
+    """Store several batches' detections in one transaction (one existence check, one executemany)
+    and update the senders' health. Counts go to `results[i]` exactly as if the batches had been
+    stored one after the other: an id seen in an earlier batch of the group, earlier in the same
+    batch, or in the store counts as a duplicate. Returns what each sensor was heard to say and the
+    health rows of sensors that were offline until now."""
+    first_offer: set[str] = set()
+    offered: list[tuple[int, Detection]] = []
+    rows: list[tuple[Any, ...]] = []
+    for index, (records, into) in enumerate(zip(batches, results, strict=True)):
+        for record in records:
+            if isinstance(record, Heartbeat):
+                into.heartbeats += 1
+                into.heartbeat_records.append(record)
+            elif isinstance(record, Detection):
+                if record.id in first_offer:
+                    into.duplicates += 1
+                else:
+                    first_offer.add(record.id)
+                    offered.append((index, record))
+                    rows.append(_row(record, now))
+    inserted = insert_new_detections(connection, rows)
+    seen: dict[str, SensorSeen] = {}
+    for index, d in offered:
+        into = results[index]
+        if d.id in inserted:
+            into.accepted += 1
+            into.detections.append(d)
+            heard = seen.setdefault(d.sensor_id, SensorSeen(d.time))
+            heard.detections += 1
+            heard.last_time = max(heard.last_time, d.time)
+        else:
+            into.duplicates += 1
+    for into in results:
+        for h in into.heartbeat_records:
+            heard = seen.setdefault(h.sensor_id, SensorSeen(h.time))
+            heard.heartbeats += 1
+            heard.last_time = max(heard.last_time, h.time)
+            heard.status = h.status if h.status is not None else heard.status
+    return seen, touch_sensors(connection, seen, now)
 
 
-def _insert_sqlite(session: Session, detections: list[Detection], now: float) -> set[str]:
-    """SQLite fast path: the driver's executemany, several times quicker than per-row parameter
-    processing. The caller serialises ingest transactions (Service.ingest), so "which ids
-    already exist" and the insert are one step and the count of new detections is exact."""
-    raw = session.connection().connection.driver_connection
-    assert raw is not None
-    ids = [d.id for d in detections]
-    existing: set[str] = set()
-    for start in range(0, len(ids), 900):  # SQLite's default limit on bound parameters is 999
-        chunk = ids[start : start + 900]
-        query = f"SELECT id FROM detections WHERE id IN ({','.join('?' * len(chunk))})"
-        existing.update(row[0] for row in raw.execute(query, chunk))
-    fresh = [d for d in detections if d.id not in existing]
-    raw.executemany(_SQLITE_INSERT, [
-            (d.id, d.sensor_id, d.time, d.object_class, d.class_conf, d.lat, d.lon, d.sigma_m, d.range_m,
-             d.bearing_deg, d.sigma_range_m, d.sigma_bearing_deg, d.speed_mps, d.heading_deg,
-             None if d.extra is None else json.dumps(d.extra), now)
-            for d in fresh
-        ])  # fmt: skip
-    return {d.id for d in fresh}
+class IngestBusyError(RuntimeError):
+    """The write queue is full; nothing of the batch was stored. Retry after `retry_after_s`."""
+
+    def __init__(self, pending: int, limit: int, retry_after_s: float) -> None:
+        super().__init__(f"the ingest queue is full ({pending:,} records waiting, limit {limit:,}); "
+                         f"nothing of this batch was stored: retry after {retry_after_s:g} s")  # fmt: skip
+        self.retry_after_s = retry_after_s
 
 
-def store_detections(session: Session, records: Sequence[Record], now: float, result: IngestResult) -> None:
-    """Insert new detections (a repeated id, in this batch or before, is counted as a duplicate)."""
-    unique: dict[str, Detection] = {}
-    for record in records:
-        if isinstance(record, Heartbeat):
-            result.heartbeats += 1
-            result.heartbeat_records.append(record)
-        elif isinstance(record, Detection):
-            if record.id in unique:
-                result.duplicates += 1
-            else:
-                unique[record.id] = record
-    if not unique:
-        return
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        inserted = _insert_sqlite(session, list(unique.values()), now)
-    else:
-        rows = [_row(d, now) for d in unique.values()]
-        table = cast(Table, DetectionRow.__table__)
-        # Core, not the ORM: a batch goes out as a few multi-row INSERTs; RETURNING says which ids
-        # were new, so a detection seen before (this batch or an earlier one) counts once.
-        statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
-        inserted = set(session.connection().execute(statement, rows).scalars())
-    result.accepted += len(inserted)
-    result.duplicates += len(unique) - len(inserted)
-    result.detections.extend(d for d in unique.values() if d.id in inserted)
+@dataclass
+class _Job:
+    records: list[Record]
+    result: IngestResult
+    future: Future[IngestResult]
+
+
+Committed = Callable[[Sequence[IngestResult], dict[str, SensorSeen], list[Row[Any]], float], None]
+
+
+class IngestWriter:
+    """One writer thread storing queued batches in group commits.
+
+    `submit` returns at once with a Future that completes once the batch is committed (or fails
+    with the error that stopped it); `on_committed(results, seen, back_online, now)` runs on the
+    writer thread after each commit and before those futures complete (metrics, fusion hand-off).
+    The queue holds at most `max_pending` records: a batch that would overflow it is refused with
+    IngestBusyError (a batch larger than the limit is still taken when the queue is empty)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        on_committed: Committed,
+        *,
+        clock: Callable[[], float],
+        max_pending: int = 200_000,
+        retry_after_s: float = 1.0,
+    ) -> None:
+        self.engine = engine
+        self.on_committed = on_committed
+        self.clock = clock
+        self.max_pending = max_pending
+        self.retry_after_s = retry_after_s
+        self._jobs: deque[_Job] = deque()
+        self._pending = 0  # records in self._jobs
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self.groups = 0  # transactions committed, for metrics and tests
+        self.hold = threading.Lock()  # held, it pauses the writer between groups (tests use it to queue requests)
+
+    @property
+    def pending(self) -> int:
+        return self._pending
+
+    def submit(self, records: list[Record], result: IngestResult) -> Future[IngestResult]:
+        future: Future[IngestResult] = Future()
+        with self._wake:
+            if self._closed:
+                raise RuntimeError("the ingest writer has stopped")
+            if self._pending and self._pending + len(records) > self.max_pending:
+                raise IngestBusyError(self._pending, self.max_pending, self.retry_after_s)
+            self._jobs.append(_Job(records, result, future))
+            self._pending += len(records)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="borderwatch-ingest-writer", daemon=True)
+                self._thread.start()
+            self._wake.notify()
+        return future
+
+    def close(self, timeout_s: float = 30.0) -> None:
+        """Store what is queued, then stop the writer thread; later submits raise."""
+        with self._wake:
+            self._closed = True
+            self._wake.notify()
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout=timeout_s)
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._jobs and not self._closed:
+                    self._wake.wait()
+                if not self._jobs:
+                    return
+            with self.hold:
+                with self._wake:
+                    group = list(self._jobs)
+                    self._jobs.clear()
+                    self._pending = 0
+                self._write(group)
+
+    def _write(self, jobs: list[_Job]) -> None:
+        """Store the jobs in one transaction; if that fails, each on its own, so one bad batch costs
+        only its own request."""
+        attempts = [jobs] if len(jobs) > 1 else []
+        attempts += [[job] for job in jobs]
+        for group in attempts:
+            if all(job.future.done() for job in group):
+                continue
+            now = self.clock()
+            stored = [IngestResult() for _ in group]
+            try:
+                with self.engine.begin() as connection:
+                    seen, back_online = store_group(connection, [job.records for job in group], now, stored)
+            except Exception as exc:
+                if len(group) == 1:
+                    group[0].future.set_exception(exc)
+                else:
+                    log.warning("group commit of %d ingest batches failed (%s); storing each alone", len(group), exc)
+                continue
+            self.groups += 1
+            for job, into in zip(group, stored, strict=True):
+                job.result.absorb(into)
+            try:
+                self.on_committed([job.result for job in group], seen, back_online, now)
+            except Exception:  # stored and committed: the acknowledgement stands
+                log.exception("after-commit hook failed for %d ingest batches", len(group))
+            for job in group:
+                job.future.set_result(job.result)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from borderwatch.geo import BorderModel
-from borderwatch.service import core
+from borderwatch.service import ingest
 from borderwatch.service.ingest import IngestResult
 from borderwatch.store.models import DetectionRow, SensorHealthRow
 from tests.service.conftest import ServiceFactory, crossing
@@ -29,14 +29,14 @@ def test_group_commit_counts_exactly_and_isolates_a_failing_batch(
         "other sensor": (two, crossing(border_model, two, prefix="b", points=10, km=300.0)),
         "poisoned": (two, crossing(border_model, two, prefix="poison", points=3, km=310.0)),
     }
-    real_store = core.store_detections
+    real_insert = ingest.insert_new_detections
 
-    def failing_store(session: Any, records: Any, now: float, result: IngestResult) -> None:
-        if any(getattr(r, "id", "").startswith("poison") for r in records):
+    def failing_insert(connection: Any, rows: Any) -> set[str]:
+        if any(row[0].startswith("poison") for row in rows):
             raise RuntimeError("disk full")
-        real_store(session, records, now, result)
+        return real_insert(connection, rows)
 
-    monkeypatch.setattr(core, "store_detections", failing_store)
+    monkeypatch.setattr(ingest, "insert_new_detections", failing_insert)
     results: dict[str, IngestResult | Exception] = {}
 
     def send(name: str) -> None:
@@ -47,13 +47,15 @@ def test_group_commit_counts_exactly_and_isolates_a_failing_batch(
             results[name] = exc
 
     threads = [threading.Thread(target=send, args=(name,)) for name in batches]
-    with service._writer:  # a write in progress: every request queues behind it
+    writer = service.ingest_writer
+    queued = sum(len(items) for _, items in batches.values())
+    with writer.hold:  # a write in progress: every request queues behind it
         for thread in threads:
             thread.start()
         deadline = time.monotonic() + 10
-        while len(service._pending) < len(batches) and time.monotonic() < deadline:
+        while writer.pending < queued and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert len(service._pending) == len(batches)
+        assert writer.pending == queued
     for thread in threads:
         thread.join(timeout=20)
 
