@@ -42,6 +42,7 @@ T = TypeVar("T")
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]+$")
 _SCHEMES = ("nats", "tls")
 _SETTLE_GRACE_S = 5.0  # extra time the sync side waits on the loop beyond the loop-side timeout
+_DURABLE_MAX_ACK_PENDING = 20_000  # a durable subscriber's unacknowledged messages, so its queue stays bounded
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ class JetStreamBus:
         self._published = self._acknowledged = self._failed = self._delivered = self._handler_errors = 0
         self._next_seq = 0
         self._awaiting_ack: dict[int, float] = {}  # loop thread only: sequence -> deadline (monotonic)
+        self._mailboxes: set[_Mailbox] = set()
         self._handlers = concurrent.futures.ThreadPoolExecutor(max_workers=32, thread_name_prefix="borderwatch-bus")
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="borderwatch-nats", daemon=True)
@@ -167,13 +169,19 @@ class JetStreamBus:
             _check_token("durable consumer name", durable)
         if self._closed:
             raise BusError(f"bus to {self.url} is closed")
-        subscription = self._call(self._subscribe(subject, handler, durable), self._connect_timeout_s + 10)
+        mailbox = _Mailbox(self, subject, handler, acknowledge=durable is not None)
+        subscription = self._call(self._subscribe(subject, durable, mailbox), self._connect_timeout_s + 10)
+        with self._lock:
+            self._mailboxes.add(mailbox)
         done = threading.Event()
 
         def unsubscribe() -> None:
             if done.is_set() or self._closed:
                 return
             done.set()
+            mailbox.close()
+            with self._lock:
+                self._mailboxes.discard(mailbox)
             try:
                 self._call(subscription.unsubscribe(), self._connect_timeout_s + _SETTLE_GRACE_S)
             except Exception as exc:  # the connection may be gone; nothing is left to undo then
@@ -202,6 +210,14 @@ class JetStreamBus:
             log.warning("closing the bus to %s with %d messages unacknowledged", self.url, self._unsettled)
         with self._room:
             self._closed = True
+            mailboxes = list(self._mailboxes)
+        # Handlers finish the message in hand (and durable subscribers acknowledge what was handled);
+        # what is still queued is not handed out after close (a durable consumer gets it next run).
+        for mailbox in mailboxes:
+            mailbox.close()
+        deadline = time.monotonic() + timeout_s
+        for mailbox in mailboxes:
+            mailbox.wait_idle(max(0.0, deadline - time.monotonic()))
         try:
             self._call(self._shutdown(timeout_s), timeout_s + _SETTLE_GRACE_S)
         except Exception as exc:
@@ -370,35 +386,24 @@ class JetStreamBus:
             if failed & (failed - 1) == 0:
                 log.warning("bus message to %s not stored (%d so far): %s", self.url, failed, error)
 
-    async def _subscribe(self, subject: str, handler: Handler, durable: str | None) -> Any:
+    async def _subscribe(self, subject: str, durable: str | None, mailbox: _Mailbox) -> Any:
         assert self._nc is not None
-        loop = asyncio.get_running_loop()
 
         async def on_message(msg: Msg) -> None:
-            try:
-                message = orjson.loads(msg.data)
-            except orjson.JSONDecodeError:
-                log.warning("bus message on %s is not JSON; skipped", msg.subject)
-                return
-            try:
-                await loop.run_in_executor(self._handlers, handler, message)
-            except Exception:
-                log.exception("bus handler for %r failed", subject)
-                with self._lock:
-                    self._handler_errors += 1
-            with self._lock:
-                self._delivered += 1
+            mailbox.put(msg)
 
         js = self._nc.jetstream(timeout=self._connect_timeout_s)
         if durable is None:
             # Live fan-out: what is published from now on, nothing to acknowledge.
             config = ConsumerConfig(deliver_policy=DeliverPolicy.NEW, ack_policy=AckPolicy.NONE)
             return await js.subscribe(subject, stream=self.stream, cb=on_message, config=config, manual_ack=True)
-        # Acknowledged after the handler ran (nats-py acks when the callback returns), so a message
-        # whose handler was cut off by a crash is delivered again.
-        config = ConsumerConfig(deliver_policy=DeliverPolicy.NEW, ack_policy=AckPolicy.EXPLICIT, ack_wait=30)
+        # Acknowledged after the handler ran, so a message whose handler was cut off by a crash or a
+        # close is delivered again. AckPolicy.ALL: one acknowledgement covers a whole handled batch.
+        config = ConsumerConfig(deliver_policy=DeliverPolicy.NEW, ack_policy=AckPolicy.ALL, ack_wait=30,
+                                max_ack_pending=_DURABLE_MAX_ACK_PENDING)  # fmt: skip
         try:
-            return await js.subscribe(subject, durable=durable, stream=self.stream, cb=on_message, config=config)
+            return await js.subscribe(subject, durable=durable, stream=self.stream, cb=on_message, config=config,
+                                      manual_ack=True)  # fmt: skip
         except nats.js.errors.Error as exc:
             raise BusError(f"durable subscriber {durable!r} on {self.url}: {exc}") from None
 
@@ -418,3 +423,81 @@ async def _cancel_other_tasks() -> None:
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class _Mailbox:
+    """One subscription's delivered messages waiting for its handler. The loop thread only appends;
+    a worker thread drains them in order, a batch at a time, so the loop is never blocked by a
+    handler and one thread hop serves many messages."""
+
+    def __init__(self, bus: JetStreamBus, subject: str, handler: Handler, *, acknowledge: bool) -> None:
+        self._bus, self._subject, self._handler, self._acknowledge = bus, subject, handler, acknowledge
+        self._loop = bus._loop
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._queued: deque[Msg] = deque()
+        self._draining = False
+        self._closed = False
+
+    def put(self, msg: Msg) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._queued.append(msg)
+            if self._draining:
+                return
+            self._draining = True
+        try:
+            self._bus._handlers.submit(self._drain)
+        except RuntimeError:  # the executor is shut down: the bus is closing
+            with self._lock:
+                self._draining = False
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._queued.clear()
+
+    def wait_idle(self, timeout_s: float) -> bool:
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._draining, timeout_s)
+
+    def _drain(self) -> None:
+        bus = self._bus
+        while True:
+            with self._lock:
+                if not self._queued or self._closed:
+                    self._draining = False
+                    self._idle.notify_all()
+                    return
+                batch, self._queued = self._queued, deque()
+            handled: Msg | None = None
+            delivered = errors = 0
+            for msg in batch:
+                if self._closed:
+                    break
+                try:
+                    message = orjson.loads(msg.data)
+                except orjson.JSONDecodeError:
+                    log.warning("bus message on %s is not JSON; skipped", msg.subject)
+                    handled = msg
+                    continue
+                try:
+                    self._handler(message)
+                except Exception:
+                    log.exception("bus handler for %r failed", self._subject)
+                    errors += 1
+                delivered += 1
+                handled = msg
+            with bus._lock:
+                bus._delivered += delivered
+                bus._handler_errors += errors
+            if self._acknowledge and handled is not None:
+                self._send_ack(handled)
+
+    def _send_ack(self, msg: Msg) -> None:
+        acknowledgement = msg.ack()
+        try:
+            asyncio.run_coroutine_threadsafe(acknowledgement, self._loop)
+        except RuntimeError:  # the loop is closed: the broker delivers these again next run
+            acknowledgement.close()
