@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 import httpx
 
 from borderwatch.web.basemap import river_features, town_features
-from tests.web.conftest import Live, shot, wait_until
+from tests.web.conftest import PASSWORD, Live, shot, sign_in, wait_until
 
 
 def test_map_page_is_served_offline_with_border_layers(signed_in: Any, live: Live) -> None:
@@ -36,6 +36,24 @@ def test_map_page_is_served_offline_with_border_layers(signed_in: Any, live: Liv
     assert hosts == {"127.0.0.1"}, f"requests left the machine: {sorted(h for h in hosts if h)}"
     assert not page.errors
     shot(page, "map")
+
+
+def test_a_wrong_password_is_refused_with_a_message_and_the_right_one_gets_in(browser: Any, live: Live) -> None:
+    context = browser.new_context(viewport={"width": 1100, "height": 680})
+    try:
+        page = context.new_page()
+        page.goto(live.url + "/")
+        page.fill("#login-username", "operator")
+        page.fill("#login-password", PASSWORD + " typo")
+        page.click("#login-submit")
+        page.wait_for_function("() => document.getElementById('login-error').textContent.length > 0")
+        assert "Sign-in failed" in page.locator("#login-error").inner_text()
+        assert page.locator("#app").is_hidden() and page.locator("#login").is_visible()
+        sign_in(page, live, "operator")  # the right password this time
+        assert page.locator("#app").is_visible() and page.locator("#login").is_hidden()
+        assert page.locator("#whoami").inner_text().startswith("operator")
+    finally:
+        context.close()
 
 
 def test_tracks_appear_and_move(signed_in: Any, live: Live) -> None:
