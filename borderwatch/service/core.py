@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from sqlalchemy import Row, delete, select
+from sqlalchemy import Row, delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from borderwatch.alerts import AlertRules, load_rules
@@ -285,12 +285,13 @@ class Service:
         """Store track states and events, open/update alerts, push the changes on the bus."""
         now = self.clock()
         with self.session() as session:
-            latest: dict[str, TrackState] = {}
-            for s in states:
-                latest[s.track_id] = s
-                point = TrackPointRow(track_id=s.track_id, time=s.time, lat=s.lat, lon=s.lon,
-                                      speed_mps=s.speed_mps, heading_deg=s.heading_deg, status=s.status)  # fmt: skip
-                session.add(point)
+            latest: dict[str, TrackState] = {s.track_id: s for s in states}
+            if states:  # one bulk INSERT (executemany), not a unit-of-work object per point
+                session.execute(insert(TrackPointRow), [
+                    {"track_id": s.track_id, "time": s.time, "lat": s.lat, "lon": s.lon, "speed_mps": s.speed_mps,
+                     "heading_deg": s.heading_deg, "status": s.status}
+                    for s in states
+                ])  # fmt: skip
             rows = {r.track_id: r for r in session.scalars(select(TrackRow).where(TrackRow.track_id.in_(list(latest))))}
             for s in latest.values():
                 row = rows.get(s.track_id)
