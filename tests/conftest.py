@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any
-
 import os
+from typing import Any
 
 import pytest
 from hypothesis import settings
