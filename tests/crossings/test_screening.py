@@ -5,7 +5,7 @@ import pytest
 
 from borderwatch.crossings.screening import WatchlistIndex, load_watchlist, name_parts, skeleton
 from borderwatch.crossings.screening.matcher import PART_MATCH, part_similarity
-from borderwatch.crossings.screening.romanise import VOCALISED, analyse
+from borderwatch.crossings.screening.romanise import VOCALISED, analyse, name_vowels_mismatches
 from borderwatch.crossings.screening.watchlist import parse_watchlist_csv
 from borderwatch.crossings.synth.names import generate_people, render_canonical, render_variant
 
@@ -229,3 +229,84 @@ def test_vocalised_common_names_keep_their_skeleton() -> None:
     for arabic, reading in VOCALISED.items():
         assert skeleton(arabic) == skeleton(reading), arabic
         assert analyse(arabic)[1][0] == "la"  # the frame of the reading
+
+
+def test_vowelled_name_table_spells_its_arabic() -> None:
+    assert name_vowels_mismatches() == []
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Fath", "فتح"),  # th is t and a final h here
+        ("Kemal", "كمال"),
+        ("Salem", "سالم"),
+        ("Jasem", "جاسم"),
+        ("Najeh", "ناجح"),
+        ("Najeh", "Najih"),
+        ("Kathim", "Kazim"),
+        ("Kadim", "كاظم"),
+        ("Thafer", "ظافر"),
+        ("Zafer", "Dhafer"),
+        ("Tamer", "ثامر"),
+        ("Gamal", "جمال"),
+        ("Fatimah", "فاطمة"),
+        ("كاضم", "كاظم"),  # ض and ظ, said alike in Iraq, written for each other
+        ("Hossein", "حسين"),
+        ("Majid", "مجيد"),  # truly both: ماجد and مجيد
+        ("Majid", "ماجد"),
+    ],
+)
+def test_still_one_name(a: str, b: str) -> None:
+    assert part_similarity(name_parts(a)[0], name_parts(b)[0]) >= PART_MATCH
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Zuhairi", "Tuhairi"),  # z never writes ت ط ث
+        ("Zuhairi", "الطهيري"),
+        ("محمز", "محمد"),  # another letter in Arabic script is another name
+        ("Muhammaz", "محمد"),
+        ("Salam", "سالم"),  # fāʿil has a short i: Salim / Salem
+        ("Saleem", "سالم"),
+        ("Khalid", "خليد"),  # Khalid writes the common خالد, not the rare Khulayd
+        ("Khalid", "Khaleed"),
+        ("Sadiq", "صديق"),
+        ("Fadhil", "فضيل"),
+        ("Najeeh", "ناجي"),  # a final h on one side only
+    ],
+)
+def test_look_alike_parts_are_other_names(a: str, b: str) -> None:
+    assert part_similarity(name_parts(a)[0], name_parts(b)[0]) < PART_MATCH
+
+
+def test_look_alike_innocents_of_a_list_not_flagged() -> None:
+    csv = (
+        "id,name,aliases,dob,doc_number\n"
+        "k,خليد محمد حسين,,,\n"
+        "s,علي سالم كاظم,,,\n"
+        "t,Mohammed Mohammed Kadhim al-Tuhairi,,,\n"
+        "m,عمر محمد صخر,,,\n"
+        "d,Sadiq Khalid Mohammed,,,\n"
+    )
+    ix = WatchlistIndex(parse_watchlist_csv(csv).records)
+    for innocent in (
+        "Khalid Mohammed Hussein",
+        "Ali Salam Kadhim",
+        "Mohamad Muhammed Al-Zuhairi",
+        "عمر محمز صخر",
+        "Sadiq Khaleed Mohammed",
+        "صادق خليد محمد",
+    ):
+        assert ix.screen(innocent) == [], innocent
+    for wanted, listed in (
+        ("Khulaid Mohammed Hussein", "k"),
+        ("خليد محمد حسين", "k"),
+        ("Ali Salim Kazim", "s"),
+        ("Mohamed Muhammad al-Tuhairi", "t"),
+        ("Omar Mohammed Sakhr", "m"),
+        ("Sadeq Khaled Muhammad", "d"),
+        ("صادق خالد محمد", "d"),
+    ):
+        assert [h.entry.id for h in ix.screen(wanted)] == [listed], wanted

@@ -25,7 +25,7 @@ from rapidfuzz.distance import Levenshtein
 
 from borderwatch.crossings.plates import PlateError, normalise_plate
 from borderwatch.crossings.screening.names import NamePart, name_parts, split_roles
-from borderwatch.crossings.screening.romanise import confusable, frames_agree, letters_agree
+from borderwatch.crossings.screening.romanise import confusable, frames_agree, letters_agree, readings_agree
 from borderwatch.crossings.screening.watchlist import Watchlist, WatchlistEntry, normalise_doc
 
 PART_MATCH = 0.74  # key similarity at which two parts count as the same name: one edit in four letters
@@ -267,6 +267,9 @@ def part_similarity(a: NamePart, b: NamePart) -> float:
         # a consonant that cannot write the other side's letter is another name (Zuhairi / الطهيري,
         # محمز / محمد): in Arabic script on both sides each letter must be the same
         if not letters_agree(a.letters, b.letters):
+            return VOWEL_CONFLICT
+        # a Latin spelling that writes the vowels of a common name is that name (Khalid: خالد, not خليد)
+        if not (a.nisba or b.nisba or a.frame is None or b.frame is None or readings_agree(a.text, b.text)):
             return VOWEL_CONFLICT
         if a.key == b.key:
             return 1.0

@@ -160,7 +160,7 @@ _LATIN_WRITES: dict[str, str] = {
     "sh": "ش",
     "sch": "ش",
     "ch": "شچك",
-    "th": "ثذظ",
+    "th": "ثذظت",  # (and t with a dropped final h: Fath for فتح)
     "dh": "ذضظ",
     "ph": "ف",
     "dj": "ج",
@@ -460,6 +460,9 @@ def frames_agree(a: Frame, b: Frame, loose: bool = False) -> bool:
         return True  # not aligned: the caller compares keys only
     sa, sb = a[0], b[0]
     dropped_h = "H" in a[-1] + b[-1]
+    for ar, la in ((a, b), (b, a)):
+        if ar[0] == "ar" and la[0] == "la" and "H" in la[-1] and "H" not in ar[-1] and not ar[-1].endswith(("A", "X")):
+            return False  # a Latin final h that Arabic does not write (Najeeh is not ناجي; Fatimah is فاطمة)
     if dropped_h:
         a, b = (*a[:-1], a[-1].replace("H", "")), (*b[:-1], b[-1].replace("H", ""))
     if (a[1] == "") != (b[1] == "") and "9" not in a[1] + b[1]:
@@ -535,3 +538,125 @@ def coarse(key: str) -> str:
     """A skeleton with the classes that Latin spellings still confuse merged (z/d/t, kh/gh/k, j/g/k):
     Kadhim / Kadim / Kazim, Thamer / Tamer, Khalid / Kalid, Jamal / Gamal."""
     return re.sub(r"(.)\1+", r"\1", key.translate(_COARSE))
+
+
+# Common Arabic given names with all their vowels (our own table, from the names in use in Iraq and
+# the Arab world; long vowels doubled, ayn and hamza as '). A Latin spelling that writes the vowels
+# of one of these names is read as that name: "Khalid" is خالد and not the rare خليد, "Sadiq" is صادق
+# and not صديق, "Fadhil" فاضل and not فضيل. An Arabic name that is not listed stays open to any
+# spelling its letters and vowel frame allow.
+_NAME_VOWELS_TEXT = """
+محمد muhammad أحمد ahmad محمود mahmuud حامد haamid حميد hamiid حمدي hamdii حمدان hamdaan علي 'alii
+حسن hasan حسين husain حسان hassaan حسني husnii عمر 'umar عمار 'ammaar عامر 'aamir عثمان 'uthmaan
+خالد khaalid خليل khaliil خليفة khaliifa يوسف yuusuf إبراهيم ibraahiim إسماعيل ismaa'iil مصطفى mustafaa
+كريم kariim كرم karam أكرم akram جاسم jaasim قاسم qaasim كاظم kaadhim جعفر ja'far صادق saadiq
+صديق siddiiq باقر baaqir مهدي mahdii رضا ridhaa سعد sa'd سعيد sa'iid سعود sa'uud وليد waliid فيصل faisal
+ماجد maajid مجيد majiid ناصر naasir نصر nasr نصير nasiir منصور mansuur طارق taariq حيدر haidar
+عباس 'abbaas مرتضى murtadhaa منتظر muntadhar سلمان salmaan سليمان sulaimaan سليم saliim سالم saalim
+سلام salaam عدنان 'adnaan فاضل faadhil فضيل fudhail نوري nuurii صالح saalih فلاح falaah فالح faalih
+رعد ra'd ثامر thaamir تامر taamir حمزة hamza رشيد rashiid راشد raashid عادل 'aadil جمال jamaal
+جميل jamiil كمال kamaal كامل kaamil نبيل nabiil هاشم haashim هشام hishaam مازن maazin مروان marwaan
+عماد 'imaad سامي saamii سامر saamir رامي raamii بشير bashiir بشار bashshaar شاكر shaakir شكري shukrii
+ياسين yaasiin ياسر yaasir أسامة usaama هيثم haitham غازي ghaazii شهاب shihaab موسى muusaa عيسى 'iisaa
+نزار nizaar بلال bilaal وسام wisaam قيس qais ظافر dhaafir ضرغام dhurghaam هادي haadii راضي raadhii
+سجاد sajjaad أمير amiir فراس firaas فارس faaris فاطمة faatima زينب zainab نور nuur سارة saara هدى hudaa
+خديجة khadiija آمنة aamina جابر jaabir جبار jabbaar صابر saabir صبري sabrii منذر mundhir مهند muhannad
+مسلم muslim محسن muhsin عقيل 'aqiil عبيد 'ubaid زيد zaid زهير zuhair قصي qusai أنس anas أمجد amjad
+أيمن aiman يونس yuunus نجم najm ناجي naajii ناجح naajih نجاح najaah باسم baasim بسام bassaam حازم haazim
+حاتم haatim حافظ haafidh طالب taalib غالب ghaalib مالك maalik نادر naadir ماهر maahir منير muniir
+عزيز 'aziiz رحيم rahiim نعيم na'iim شريف shariif لطيف latiif عاصم 'aasim هاني haanii سمير samiir
+تحسين tahsiin عصام 'isaam قحطان qahtaan صباح sabaah جواد jawaad مجاهد mujaahid ستار sattaar
+صلاح salaah عمران 'imraan غسان ghassaan همام humaam حسام husaam هلال hilaal بدر badr فهد fahd صقر saqr
+فخري fakhrii جلال jalaal كفاح kifaah نضال nidhaal إحسان ihsaan سلمى salmaa حنان hanaan نادية naadiya
+"""
+_VOWEL_FORMS: dict[str, frozenset[str]] = {  # a vowel of the table and how Latin spellings write it
+    "a": frozenset(("a", "e")),
+    "i": frozenset(("i", "e")),
+    "u": frozenset(("u", "o", "ou")),
+    "aa": frozenset(("a", "aa")),  # (Turkish e for ā, Kemal, is read by the frame rules alone)
+    "ii": frozenset(("i", "ee", "ii", "ie", "ei")),
+    "uu": frozenset(("u", "o", "ou", "oo", "uu")),
+    "ai": frozenset(("ai", "ei", "e", "ae")),
+    "au": frozenset(("au", "ou", "o")),
+}
+_MARKED_LONG = frozenset(("ee", "oo", "aa", "ii", "uu"))
+
+
+def _arabic_form(text: str) -> str:
+    """An Arabic name as the table keys it: hamza seats and a final ى / ة written as ا / ي / ه."""
+    word = clean_arabic(text).translate(_HAMZA_SEATS)
+    return word[:-1] + {"ى": "ي", "ة": "ه"}.get(word[-1], word[-1]) if word else word
+
+
+@lru_cache(maxsize=1)
+def _name_vowels() -> dict[str, list[tuple[str, Letters, Frame]]]:
+    """coarse skeleton -> (Arabic form, letters, vowelled frame) of the names of the table whose
+    vowelled form has the consonants of the Arabic."""
+    table: dict[str, list[tuple[str, Letters, Frame]]] = {}
+    words = _NAME_VOWELS_TEXT.split()
+    for arabic, vowelled in zip(words[::2], words[1::2], strict=True):
+        key, _, letters = _analyse(arabic)
+        v_key, frame, _ = _analyse(vowelled)
+        if v_key == key:  # (a table line that does not spell its Arabic is left out; a test checks)
+            table.setdefault(coarse(key), []).append((_arabic_form(arabic), letters, frame))
+    return table
+
+
+def name_vowels_mismatches() -> list[str]:
+    """Lines of the vowelled-name table whose Latin does not write the consonants of the Arabic."""
+    words = _NAME_VOWELS_TEXT.split()
+    return [f"{a} {v}" for a, v in zip(words[::2], words[1::2], strict=True) if _analyse(a)[0] != _analyse(v)[0]]
+
+
+def _fits(latin: Frame, vowelled: Frame, strict: bool) -> bool:
+    """Whether a Latin spelling writes the vowels of a vowelled name. `strict`: each vowel as Latin
+    writes that vowel; otherwise only no long vowel (ee, oo) where the name has a short one."""
+    if len(latin) != len(vowelled):
+        return False
+    if "X" not in latin[-1] and ("H" in latin[-1]) != ("H" in vowelled[-1]) and vowelled[-1] != "a":
+        return False  # a final h written on one side only (Najeeh is not ناجي), but Fatimah is فاطمة
+    for k, (lg, vg) in enumerate(zip(latin[1:], vowelled[1:], strict=True)):
+        lg, vg = lg.replace("H", ""), vg.replace("H", "")
+        if "X" in lg + vg or (vg and vg not in _VOWEL_FORMS):
+            continue  # ayn, hamza, or a run of vowels the table does not spell out: anything
+        if not strict:
+            if lg in _MARKED_LONG and vg not in ("aa", "ii", "uu", "ai", "au"):
+                return False
+        elif not vg:
+            if lg not in (("", "e", "a") if 0 < k < len(latin) - 2 else ("",)):
+                return False  # (Fahad, Bader: Latin may put a vowel inside a cluster, not at an end)
+        elif lg not in _VOWEL_FORMS[vg]:
+            return False
+    return True
+
+
+@lru_cache(maxsize=1 << 16)
+def latin_readings(part: str, strict: bool = True) -> frozenset[str]:
+    """The names of the vowelled table (their Arabic form) that a Latin spelling of one part writes."""
+    key, frame, letters = analyse_letters(part)
+    return frozenset(
+        arabic
+        for arabic, name_letters, vowelled in _name_vowels().get(coarse(key), ())
+        if len(name_letters) == len(letters) and letters_agree(letters, name_letters) and _fits(frame, vowelled, strict)
+    )
+
+
+@lru_cache(maxsize=1 << 18)
+def readings_agree(a: str, b: str) -> bool:
+    """Whether two spellings of one skeleton may be one given name by the vowelled table: a Latin
+    spelling that writes listed names must meet one of them (the Arabic on the other side, or a
+    name the other Latin spelling writes too, or at least does not contradict with a long vowel)."""
+    a_ar, b_ar = is_arabic(a), is_arabic(b)
+    if a_ar and b_ar:
+        return True
+    if a_ar or b_ar:
+        arabic, latin = (a, b) if a_ar else (b, a)
+        names = latin_readings(latin)
+        return not names or _arabic_form(arabic) in names
+    names_a, names_b = latin_readings(a), latin_readings(b)
+    if names_a and names_b:
+        return bool(names_a & names_b)
+    if not names_a and not names_b:
+        return True
+    names, other = (names_a, b) if names_a else (names_b, a)
+    return bool(names & latin_readings(other, strict=False))
