@@ -32,7 +32,8 @@ def run_serve(settings: Settings) -> None:
 def run_user_add(settings: Settings, username: str, role: str, password: str, console: Console) -> None:
     from borderwatch.service.core import Service
 
-    service = Service(settings.model_copy(update={"fusion": False}))
+    # Adding a user needs the store only: no fusion, and no broker connection that could be down.
+    service = Service(settings.model_copy(update={"fusion": False, "bus_url": ""}))
     try:
         user = service.add_user(username, role, password, actor="cli")
     finally:
