@@ -78,6 +78,21 @@ def scores_table(scores: Scores, title: str = "Scores") -> Table:
         f"{_opt(scores.false_crossings_per_sensor_day, '.3f')}  "
         f"({scores.sensors} sensors, {scores.duration_days * 24:.2f} h)",
     )
+    if scores.green_true_crossings is not None:
+        table.add_row(
+            "green border: recall",
+            f"{_opt(scores.green_crossing_recall, '.3f')}  "
+            f"({scores.green_caught_crossings}/{scores.green_true_crossings})",
+        )
+        table.add_row(
+            "  false crossing events (per sensor per day)",
+            f"{scores.green_false_crossing_events}  ({_opt(scores.green_false_crossings_per_sensor_day, '.3f')})",
+        )
+        table.add_row(
+            "official crossings: traffic caught / unmatched",
+            f"{scores.official_caught_crossings}/{scores.official_true_crossings} / "
+            f"{scores.official_false_crossing_events}",
+        )
     return table
 
 

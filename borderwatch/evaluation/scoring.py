@@ -4,7 +4,9 @@ GOSPA over time (truth and tracks sampled on one time grid, tracks interpolated 
 states), fragmentation and id switches (from the GOSPA assignment), crossing recall (a true
 crossing is caught by a `border_crossing` event within `match_m` metres and `match_s` seconds,
 same direction), time to alert (event reported_time minus true crossing time) and false
-crossing events per sensor per day.
+crossing events per sensor per day. With a border model, crossings are also scored apart by
+where they happen: on the green border, and through an official land crossing (within `official_m`
+of one), where a crossing is registered traffic, not an alarm.
 May import: NumPy, SciPy, borderwatch.geo, borderwatch.sensors.formats, borderwatch.fusion.types.
 """
 
@@ -64,6 +66,16 @@ class Scores:
     false_at_official_crossings: int = 0  # of the false ones, those the tracker marked as at an official crossing
     unexplained_crossings_per_sensor_day: float | None = None
     missed_crossings: list[dict[str, Any]] = field(default_factory=list)
+    # The same split by place (a border model needed; None without): crossings on the green border,
+    # where a crossing is an alarm, and through official land crossings, where it is traffic.
+    green_true_crossings: int | None = None
+    green_caught_crossings: int | None = None
+    green_crossing_recall: float | None = None
+    green_false_crossing_events: int | None = None
+    green_false_crossings_per_sensor_day: float | None = None
+    official_true_crossings: int | None = None
+    official_caught_crossings: int | None = None
+    official_false_crossing_events: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -107,8 +119,10 @@ def evaluate(
     match_m: float = 500.0,
     match_s: float = 120.0,
     model: BorderModel | None = None,
+    official_m: float = 600.0,
 ) -> Scores:
-    """Score tracks and events against truth. `sensors` is how many sensors produced the detections."""
+    """Score tracks and events against truth. `sensors` is how many sensors produced the detections;
+    with a `model`, crossings within `official_m` of an official land crossing are also scored apart."""
     all_lat = [s.lat for s in truth] + [s.lat for s in tracks]
     all_lon = [s.lon for s in truth] + [s.lon for s in tracks]
     frame = LocalFrame(float(np.mean(all_lat)) if all_lat else 0.0, float(np.mean(all_lon)) if all_lon else 0.0)
@@ -188,7 +202,30 @@ def evaluate(
         for i, e in enumerate(crossings)
         if i not in matched
     ]
+    by_place: dict[str, Any] = {}
+    if model is not None:
+        at_port_truth = near_official_crossing(
+            model, [e.lat for e in crossings], [e.lon for e in crossings], official_m
+        )
+        at_port_alert = near_official_crossing(
+            model, [a.lat or 0.0 for a in alerts], [a.lon or 0.0 for a in alerts], official_m
+        )
+        caught_alerts = set(matched.values())
+        green = [r for r in range(len(crossings)) if not at_port_truth[r]]
+        green_caught = sum(1 for r in green if r in matched)
+        green_false = sum(1 for k in range(len(alerts)) if k not in caught_alerts and not at_port_alert[k])
+        by_place = {
+            "green_true_crossings": len(green),
+            "green_caught_crossings": green_caught,
+            "green_crossing_recall": green_caught / len(green) if green else None,
+            "green_false_crossing_events": green_false,
+            "green_false_crossings_per_sensor_day": green_false / (sensors * duration_days) if sensors > 0 else None,
+            "official_true_crossings": len(crossings) - len(green),
+            "official_caught_crossings": len(matched) - green_caught,
+            "official_false_crossing_events": false_events - green_false,
+        }
     return Scores(
+        **by_place,
         gospa_c=c,
         gospa_p=p,
         gospa_alpha=2.0,
@@ -222,6 +259,22 @@ def evaluate(
             unexplained / (sensors * duration_days) if unexplained is not None and sensors > 0 else None
         ),
     )
+
+
+def near_official_crossing(
+    model: BorderModel, lat: Sequence[float], lon: Sequence[float], within_m: float
+) -> npt.NDArray[np.bool_]:
+    """Whether each point lies within `within_m` of one of the model's official land crossings."""
+    ports = [c.geometry for c in model.crossings if c.properties.crossing_type == "land"]
+    if not ports or not lat:
+        return np.zeros(len(lat), bool)
+    dist = distance_m(
+        np.asarray(lat, float)[:, None],
+        np.asarray(lon, float)[:, None],
+        np.array([g.lat for g in ports])[None, :],
+        np.array([g.lon for g in ports])[None, :],
+    )
+    return np.asarray(np.min(dist, axis=1) <= within_m, dtype=np.bool_)
 
 
 def geometric_crossings(truth: Sequence[TruthState], model: BorderModel) -> list[tuple[float, float, float]]:

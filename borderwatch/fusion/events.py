@@ -188,12 +188,20 @@ class BorderEventDetector:
             table.cross_t[f] = table.prev_t[f] + frac * (t[flipped] - table.prev_t[f])
             table.cross_xy[f] = table.prev_xy[f] + frac[:, None] * (xy[flipped] - table.prev_xy[f])
         hysteresis = np.full(rows.size, p.crossing_hysteresis_m)
+        at_port = np.zeros(rows.size, bool)
         if self.ports is not None:
             # Traffic stops on the line in a customs area: a wider band keeps its queue quiet.
             dist, _ = self.ports.query(xy)
-            hysteresis[dist <= p.official_crossing_m] = p.official_crossing_hysteresis_m
+            at_port = dist <= p.official_crossing_m
+            hysteresis[at_port] = p.official_crossing_hysteresis_m
         firm = np.where(np.abs(off) > hysteresis, np.sign(off), 0).astype(np.int8)
         old = table.side[rows]
+        if p.crossing_at_gate:
+            # At an official crossing, reaching the line from a known side is entering the crossing:
+            # vehicles queued on the line there cannot be told apart, and which one later drives off
+            # to which side says nothing about where each came from.
+            gate = at_port & (old != 0) & np.isfinite(table.cross_t[rows]) & (np.sign(off) == -old)
+            firm = np.where(gate, -old, firm).astype(np.int8)
         crossed = (firm != 0) & (old != 0) & (firm != old)
         # Evidence on both sides: deep enough on the side it left, and no jump on the way over.
         trusted = (table.side_depth[rows] >= p.crossing_evidence_m) & (table.jump[rows] <= p.crossing_jump_nis)

@@ -63,6 +63,9 @@ class EventParams:
     official_crossing_hysteresis_m: float = 30.0  # ... and need this far past the line (wider quiets customs queues,
     # but a track that swaps vehicles in the queue then misses their crossings: 100 m halves the false alarms
     # at al-Qaim in smuggling-surge and loses 6 of its 31 crossings)
+    crossing_at_gate: bool = True  # within official_crossing_m of an official crossing, a track from a known
+    # side that reaches the line has crossed (its queue on the line hides who drives off where); off: only
+    # a track firmly past the line on the other side has
     crossing_evidence_m: float = 80.0  # after its first side change, a crossing needs the track to have been
     # this far past the line on the side it left: a track wavering about the line (or hopping between vehicles
     # queued on it) has no side to leave; a first crossing needs no depth (coverage may start near the line)
