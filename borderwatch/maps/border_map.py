@@ -39,9 +39,9 @@ def _country_outlines() -> list[dict[str, Any]]:
     return [f for f in document["features"] if f["properties"]["kind"] == "country"]
 
 
-def _water() -> list[dict[str, Any]]:
-    """Lakes and reservoirs that ship with the web basemap (Natural Earth; see borderwatch/web/data/PROVENANCE.md)."""
-    path = resources.files("borderwatch.web") / "data" / "water.geojson"
+def _shipped_web_layer(name: str) -> list[dict[str, Any]]:
+    """A layer that ships with the web basemap (sources in borderwatch/web/data/PROVENANCE.md)."""
+    path = resources.files("borderwatch.web") / "data" / f"{name}.geojson"
     return list(json.loads(path.read_text(encoding="utf-8"))["features"])
 
 
@@ -102,12 +102,23 @@ class BorderMap:
 
     def _draw_water(self) -> None:
         view = box(*self.bounds)
-        for feature in _water():
+        for feature in _shipped_web_layer("water"):
             visible = shape(feature["geometry"]).intersection(view)
             for polygon in getattr(visible, "geoms", [visible]):
                 if polygon.geom_type == "Polygon" and not polygon.is_empty:
                     ring = np.asarray(polygon.exterior.coords)
                     self.ax.fill(ring[:, 0], ring[:, 1], color="#9ec9e8", linewidth=0, zorder=1)
+        for feature in _shipped_web_layer("rivers"):
+            visible = shape(feature["geometry"]).intersection(view)
+            named = feature["properties"].get("name")
+            lines = [g for g in getattr(visible, "geoms", [visible]) if g.geom_type == "LineString" and not g.is_empty]
+            for line in lines:
+                xy = np.asarray(line.coords)
+                self.ax.plot(xy[:, 0], xy[:, 1], color="#5b9bd5", linewidth=1.1 if named else 0.5, zorder=1)
+            if named and lines:
+                longest = max(lines, key=lambda g: g.length)
+                at = longest.interpolate(0.5, normalized=True)
+                self.ax.text(at.x, at.y, named, color="#2f6ea8", fontsize=7, style="italic", zorder=1)
 
     def _draw_borders(self) -> None:
         for line in self.model.borders.values():

@@ -73,3 +73,13 @@ def test_map_writes_png(tmp_path: Path) -> None:
     result = runner.invoke(app, ["border", "map", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 50_000
+
+
+def test_map_draws_and_names_the_rivers_in_view(border_model: BorderModel) -> None:
+    from borderwatch.maps.border_map import BorderMap
+
+    labels = {text.get_text() for text in BorderMap(border_model).ax.texts}
+    assert {"Euphrates", "Tigris"} <= labels
+    # Zoomed onto the southern stretch (al-Walid), the Euphrates and Tigris are out of view and unnamed.
+    labels = {text.get_text() for text in BorderMap(border_model, bounds=(38.7, 33.2, 39.3, 33.6)).ax.texts}
+    assert not {"Euphrates", "Tigris"} & labels
