@@ -122,6 +122,8 @@ class Service:
         )  # fmt: skip
         self.m_p99 = Gauge("borderwatch_ingest_to_alert_p99_seconds", "p99 over the last 100,000 alerts", registry=r)
         self.m_p99.set_function(self.latency_p99)
+        self.m_p50 = Gauge("borderwatch_ingest_to_alert_p50_seconds", "median over the last 100,000 alerts", registry=r)
+        self.m_p50.set_function(lambda: self.latency_quantile(0.5))
         self.m_queue = Gauge("borderwatch_fusion_queue_batches", "Batches waiting for fusion", registry=r)
         self.m_skipped = Counter("borderwatch_fusion_skipped_total", "Records the tracker skipped", ["reason"],
                                  registry=r)  # fmt: skip
@@ -132,8 +134,12 @@ class Service:
 
     def latency_p99(self) -> float:
         """99th percentile of ingest→alert latency over the recent alerts (0 when none yet)."""
+        return self.latency_quantile(0.99)
+
+    def latency_quantile(self, q: float) -> float:
+        """Quantile `q` of ingest→alert latency over the recent alerts (0 when none yet)."""
         samples = sorted(self.latencies)
-        return samples[min(len(samples) - 1, int(0.99 * len(samples)))] if samples else 0.0
+        return samples[min(len(samples) - 1, int(q * len(samples)))] if samples else 0.0
 
     def fusion_backlog(self) -> int:
         """Ingested batches waiting for the tracker."""

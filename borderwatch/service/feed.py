@@ -53,12 +53,8 @@ class SensorPoster:
             if key is None:
                 self.tally.no_key.add(sensor)
                 continue
-            try:
-                reply = self.http.post("/api/v1/detections", content=orjson.dumps(batch),
-                                       headers={"X-Sensor-Key": key, "Content-Type": "application/json"})  # fmt: skip
-            except httpx.HTTPError as exc:
-                raise FeedError(f"sensor {sensor}: cannot post to {self.http.base_url}: {exc}") from None
-            if reply.status_code in (400, 401, 413) or reply.status_code >= 500:
+            reply = self._send(sensor, orjson.dumps(batch), key)
+            if reply.status_code in (400, 401, 413, 429) or reply.status_code >= 500:
                 raise FeedError(f"sensor {sensor}: the service answered {reply.status_code}: {reply.text[:300]}")
             body = reply.json()
             report = body.get("report", body)
@@ -66,6 +62,22 @@ class SensorPoster:
             self.tally.accepted += report["accepted"]
             self.tally.duplicates += report["duplicates"]
             self.tally.rejected += len(report["rejected"])
+
+    def _send(self, sensor: str, body: bytes, key: str, max_busy_s: float = 120.0) -> httpx.Response:
+        """Post one batch; while the service answers 429 (its write queue is full, nothing was
+        stored) wait as its Retry-After says and send the batch again."""
+        waited = 0.0
+        while True:
+            try:
+                reply = self.http.post("/api/v1/detections", content=body,
+                                       headers={"X-Sensor-Key": key, "Content-Type": "application/json"})  # fmt: skip
+            except httpx.HTTPError as exc:
+                raise FeedError(f"sensor {sensor}: cannot post to {self.http.base_url}: {exc}") from None
+            if reply.status_code != 429 or waited >= max_busy_s:
+                return reply
+            pause = min(float(reply.headers.get("retry-after", "1") or 1), 10.0)
+            time.sleep(pause)
+            waited += pause
 
     def post_lines(self, lines: Iterable[str | bytes]) -> None:
         records = []

@@ -7,6 +7,7 @@ import threading
 import time
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -87,3 +88,36 @@ def test_fusion_lag_comes_from_the_settings(tmp_path: Any, border_model: BorderM
     finally:
         live.engine.dispose()
         default.engine.dispose()
+
+
+def test_a_full_write_queue_refuses_with_429_and_stores_nothing_of_that_batch(
+    make_service: ServiceFactory, border_model: BorderModel
+) -> None:
+    from borderwatch.api.server import running_server
+
+    service = make_service(fusion=False)
+    sensor = border_model.sensors[0].properties.id
+    key = service.issue_sensor_key(sensor, "test")
+    writer = service.ingest_writer
+    writer.max_pending = 5
+    queued, refused = crossing(border_model, sensor, prefix="q", points=4), crossing(border_model, sensor, prefix="r")
+    with running_server(service) as server, httpx.Client(base_url=server.url, timeout=20) as http:
+        headers = {"X-Sensor-Key": key}
+        results: list[httpx.Response] = []
+        with writer.hold:  # a write in progress: the first batch waits in the queue
+            first = threading.Thread(target=lambda: results.append(
+                http.post("/api/v1/detections", json=queued, headers=headers)))  # fmt: skip
+            first.start()
+            deadline = time.monotonic() + 10
+            while writer.pending < 4 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            busy = http.post("/api/v1/detections", json=refused, headers=headers)
+        first.join(timeout=20)
+        assert busy.status_code == 429 and busy.headers["retry-after"] == "1"
+        assert busy.headers["content-type"].startswith("application/problem+json") and "retry" in busy.json()["detail"]
+        assert results[0].status_code == 200 and results[0].json()["accepted"] == 4
+        again = http.post("/api/v1/detections", json=refused, headers=headers)  # the client's retry is taken
+        assert again.status_code == 200 and again.json()["accepted"] == len(refused)
+    with service.read() as session:
+        ids = set(session.scalars(select(DetectionRow.id)))
+    assert ids == {d["id"] for d in queued + refused}
