@@ -317,6 +317,7 @@ def analyse_letters(part: str) -> tuple[str, Frame, Letters]:
     return _analyse(said if said else part)
 
 
+@lru_cache(maxsize=1 << 18)
 def letters_agree(a: Letters, b: Letters) -> bool:
     """Whether two skeletons' consonants may write the same Arabic letters, position by position
     (skeletons of different lengths are not compared here)."""
@@ -580,6 +581,11 @@ _VOWEL_FORMS: dict[str, frozenset[str]] = {  # a vowel of the table and how Lati
     "au": frozenset(("au", "ou", "o")),
 }
 _MARKED_LONG = frozenset(("ee", "oo", "aa", "ii", "uu"))
+_LONG_ONLY = re.compile("aa|ii|uu|ai|au|[aiu]")  # a vowelled gap as Arabic writes it: long vowels only
+
+
+def _long_symbol(match: re.Match[str]) -> str:
+    return {"aa": "A", "ii": "I", "uu": "U", "ai": "I", "au": "U"}.get(match.group(), "")
 
 
 def _arabic_form(text: str) -> str:
@@ -617,8 +623,14 @@ def _fits(latin: Frame, vowelled: Frame, strict: bool) -> bool:
         return False  # a final h written on one side only (Najeeh is not ناجي), but Fatimah is فاطمة
     for k, (lg, vg) in enumerate(zip(latin[1:], vowelled[1:], strict=True)):
         lg, vg = lg.replace("H", ""), vg.replace("H", "")
-        if "X" in lg + vg or (vg and vg not in _VOWEL_FORMS):
-            continue  # ayn, hamza, or a run of vowels the table does not spell out: anything
+        if "X" in vg:
+            # ayn or hamza: Latin writes it as a vowel, a mark or a doubled vowel, and the long
+            # vowels beside it still count (Sa'ad, Saad: سعد; Saeed, Sa'id: سعيد)
+            if not lg or not _ayn_gap(_LONG_ONLY.sub(_long_symbol, vg), lg.replace("X", ""), k == 1):
+                return False
+            continue
+        if "X" in lg or (vg and vg not in _VOWEL_FORMS):
+            continue  # a Latin mark, or a run of vowels the table does not spell out: anything
         if not strict:
             if lg in _MARKED_LONG and vg not in ("aa", "ii", "uu", "ai", "au"):
                 return False
