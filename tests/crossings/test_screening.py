@@ -255,6 +255,11 @@ def test_vowelled_name_table_spells_its_arabic() -> None:
         ("Hossein", "حسين"),
         ("Majid", "مجيد"),  # truly both: ماجد and مجيد
         ("Majid", "ماجد"),
+        ("Bader", "بادر"),  # the pattern fāʿil reads Bādir as well as the common Badr
+        ("Bader", "بدر"),
+        ("Sa'ad", "سعد"),
+        ("Sa'id", "سعيد"),
+        ("Mu'ayyad", "مؤيد"),
     ],
 )
 def test_still_one_name(a: str, b: str) -> None:
@@ -275,6 +280,8 @@ def test_still_one_name(a: str, b: str) -> None:
         ("Sadiq", "صديق"),
         ("Fadhil", "فضيل"),
         ("Najeeh", "ناجي"),  # a final h on one side only
+        ("Sa'id", "سعد"),  # beside ayn the long vowels still count
+        ("Sa'ad", "Saeed"),
     ],
 )
 def test_look_alike_parts_are_other_names(a: str, b: str) -> None:

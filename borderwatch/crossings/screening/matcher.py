@@ -80,8 +80,10 @@ class WatchlistIndex:
     """Positional pair index over a watchlist; `screen()` answers one query in about a millisecond."""
 
     def __init__(
-        self, watchlist: Watchlist | Sequence[WatchlistEntry], max_candidates: int = 64, max_posting: int = 50_000
+        self, watchlist: Watchlist | Sequence[WatchlistEntry], max_candidates: int = 128, max_posting: int = 50_000
     ) -> None:
+        # (128 candidates: a common name without its family name has that many namesakes in a
+        # million-entry list, and a wanted person among them must still be scored)
         self.entries: list[WatchlistEntry] = list(watchlist)
         self.max_candidates = max_candidates
         self.max_posting = max_posting

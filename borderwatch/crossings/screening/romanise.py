@@ -584,6 +584,13 @@ _MARKED_LONG = frozenset(("ee", "oo", "aa", "ii", "uu"))
 _LONG_ONLY = re.compile("aa|ii|uu|ai|au|[aiu]")  # a vowelled gap as Arabic writes it: long vowels only
 
 
+_VOWELLED_SYMBOLS = re.compile("[AIUVPQY]")  # an Arabic frame's vowels in the table's notation
+
+
+def _vowelled(match: re.Match[str]) -> str:
+    return {"A": "aa", "I": "ii", "U": "uu", "Y": "aa"}.get(match.group(), "a")
+
+
 def _long_symbol(match: re.Match[str]) -> str:
     return {"aa": "A", "ii": "I", "uu": "U", "ai": "I", "au": "U"}.get(match.group(), "")
 
@@ -664,7 +671,13 @@ def readings_agree(a: str, b: str) -> bool:
     if a_ar or b_ar:
         arabic, latin = (a, b) if a_ar else (b, a)
         names = latin_readings(latin)
-        return not names or _arabic_form(arabic) in names
+        if not names or _arabic_form(arabic) in names:
+            return True
+        # an Arabic name whose pattern gives all its vowels (fāʿil: بادر Bādir) is as good a reading
+        # of the Latin as the common name is (Bader: بدر or بادر)
+        _, frame, _ = analyse_letters(arabic)
+        own = ("ar", *(_VOWELLED_SYMBOLS.sub(_vowelled, gap) for gap in frame[1:]))
+        return frame[0] == "ar" and "i" in frame and _fits(analyse_letters(latin)[1], own, strict=True)
     names_a, names_b = latin_readings(a), latin_readings(b)
     if names_a and names_b:
         return bool(names_a & names_b)
