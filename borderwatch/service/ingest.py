@@ -78,6 +78,12 @@ def parse_items(items: Sequence[Any], allowed_sensor: str | None, result: Ingest
             result.rejected.append(Rejection(index, str(exc)))
             continue
         sensor = getattr(record, "sensor_id", None)
+        nul = next(
+            (name for name in ("id", "sensor_id", "status") if "\x00" in (getattr(record, name, "") or "")), None
+        )
+        if nul is not None:  # PostgreSQL text cannot hold it: refuse this item, keep the others
+            result.rejected.append(Rejection(index, f"field {nul!r} must not contain a NUL character"))
+            continue
         if sensor is None:
             result.ignored += 1
             continue

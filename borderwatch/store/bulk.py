@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Row, String, Table, bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import DBAPIError
 
 from borderwatch.store.models import DetectionRow, SensorHealthRow
 
@@ -40,11 +41,41 @@ def insert_new_detections(connection: Connection, rows: Sequence[tuple[Any, ...]
         return set()
     if connection.dialect.name == "sqlite":
         return _insert_sqlite(connection, rows)
-    # Core executemany: SQLAlchemy sends it as a few multi-row INSERTs ("insertmanyvalues"); RETURNING
-    # names the rows that went in, so an id stored before (by any process) counts as a duplicate.
+    if connection.dialect.driver == "psycopg":
+        return _insert_postgresql(connection, rows)
+    # Any other PostgreSQL driver: Core executemany (SQLAlchemy's "insertmanyvalues"); RETURNING names
+    # the rows that went in, so an id stored before (by any process) counts as a duplicate.
     statement = postgresql.insert(DETECTIONS).on_conflict_do_nothing(index_elements=["id"]).returning(DETECTIONS.c.id)
     params = [dict(zip(DETECTION_COLUMNS, row, strict=True)) for row in rows]
     return set(connection.execute(statement, params).scalars())
+
+
+# One statement and one round trip for a whole group: each column goes as one array and unnest() turns
+# them back into rows — about ten times cheaper than per-row parameters through insertmanyvalues.
+_PG_TYPES = (
+    "text", "text", "float8", "text", "float8", "float8", "float8", "float8", "float8", "float8", "float8",
+    "float8", "float8", "float8", "text", "float8",
+)  # fmt: skip
+_PG_INSERT = (
+    f"INSERT INTO detections ({', '.join(DETECTION_COLUMNS)}) "
+    f"SELECT {', '.join(f'{c}::json' if c == 'extra' else c for c in DETECTION_COLUMNS)} FROM unnest("
+    + ", ".join(f"%s::{t}[]" for t in _PG_TYPES)
+    + f") AS given({', '.join(DETECTION_COLUMNS)}) ON CONFLICT (id) DO NOTHING RETURNING id"
+)
+
+
+def _insert_postgresql(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> set[str]:
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    columns[_EXTRA] = [_json(value) for value in columns[_EXTRA]]
+    driver_error = connection.dialect.loaded_dbapi.Error
+    try:
+        with raw.cursor() as cursor:
+            cursor.execute(_PG_INSERT, columns)
+            return {found for (found,) in cursor.fetchall()}
+    except driver_error as exc:  # as SQLAlchemy would raise it (DataError, IntegrityError, ...)
+        raise DBAPIError.instance(_PG_INSERT, None, exc, driver_error) from exc
 
 
 def _insert_sqlite(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> set[str]:

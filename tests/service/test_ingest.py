@@ -121,3 +121,12 @@ def test_a_full_write_queue_refuses_with_429_and_stores_nothing_of_that_batch(
     with service.read() as session:
         ids = set(session.scalars(select(DetectionRow.id)))
     assert ids == {d["id"] for d in queued + refused}
+
+
+def test_a_nul_character_refuses_only_its_item(make_service: ServiceFactory, border_model: BorderModel) -> None:
+    service = make_service(fusion=False)
+    sensor = border_model.sensors[0].properties.id
+    items = crossing(border_model, sensor, prefix="n", points=3)
+    items[1] = items[1] | {"id": "n-\u0000-1"}  # PostgreSQL text cannot hold NUL; SQLite could
+    result = service.ingest(items, sensor)
+    assert result.accepted == 2 and [(r.index, "NUL" in r.reason) for r in result.rejected] == [(1, True)]
