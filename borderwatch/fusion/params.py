@@ -35,6 +35,7 @@ class TrackerParams:
     max_rounds: int = 8  # association rounds per batch: one detection per track per round (multi-sensor)
     same_scan_s: float = 1.0  # a track takes one detection per sensor within this time (one scan's look)
     slice_s: float = 1.0  # association runs in time order over slices of a batch this long
+    compiled: bool = True  # each slice in one compiled call (fusion.kernels); False: the NumPy passes
     confirm_hits: int = 3  # M of M-of-N: detections needed to confirm a tentative track ...
     confirm_window_s: float = 20.0  # ... within this many seconds of its first detection (N, in time)
     coast_after_s: float = 12.0  # a confirmed track without detections this long is reported coasting

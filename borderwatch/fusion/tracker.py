@@ -19,6 +19,7 @@ from scipy.spatial import cKDTree
 from borderwatch.fusion.association import Gated, assign, gate
 from borderwatch.fusion.events import BorderEventDetector, heading_deg
 from borderwatch.fusion.kalman import predict, update
+from borderwatch.fusion.kernels import associate_slice
 from borderwatch.fusion.measurements import DetectionBatch, sensor_sites, to_batch
 from borderwatch.fusion.params import CLASSES, EventParams, TrackerParams
 from borderwatch.fusion.tracks import COASTING, CONFIRMED, STATUS_NAMES, TENTATIVE, TrackTable, track_id
@@ -141,11 +142,29 @@ class Tracker:
         cuts = np.searchsorted(
             batch.time, np.arange(batch.time[0], batch.time[-1], p.slice_s)[1:], side="left"
         ).tolist()
+        if p.compiled:
+            last_take = np.full((len(tr), int(batch.sensor_code.max()) + 1), -np.inf)
         for start, stop in zip([0, *cuts], [*cuts, batch.size], strict=True):
             if stop <= start:
                 continue
+            if p.compiled:
+                rows_updated, rows_confirmed, left, gated_mask = associate_slice(
+                    tr.x, tr.p, tr.t, tr.last_t, tr.hits, tr.status, tr.logp, tr.jump, last_take, self._accel,
+                    batch.z[start:stop], batch.r[start:stop], batch.time[start:stop], batch.sensor_code[start:stop],
+                    batch.class_index[start:stop], batch.class_conf[start:stop], p.gate_chi2, p.same_scan_s,
+                    p.max_rounds, p.confirm_hits, p.class_conf_floor, p.class_conf_ceiling,
+                )  # fmt: skip
+                updated.append(rows_updated)
+                newly_confirmed.append(rows_confirmed)
+                before = len(tr)
+                self._initiate(batch, start + np.flatnonzero(left & ~gated_mask))
+                if len(tr) > before:
+                    last_take = np.vstack([last_take, np.full((len(tr) - before, last_take.shape[1]), -np.inf)])
+                continue
             remaining, gated = self._associate(batch, np.arange(start, stop), taken, updated, newly_confirmed)
             self._initiate(batch, remaining[~gated])
+        if p.compiled:
+            taken.from_last_take(last_take)
         rows = np.unique(np.concatenate(updated)) if updated else np.empty(0, np.int64)
         rows = rows[tr.status[rows] != TENTATIVE]
         confirmed_rows = np.concatenate(newly_confirmed) if newly_confirmed else np.empty(0, np.int64)
@@ -437,6 +456,11 @@ class _Taken:
             if np.any(np.abs(when[lo[k] : hi[k]] - time[k]) < same_scan_s):
                 ok[k] = False
         return ok
+
+    def from_last_take(self, last_take: FloatArray) -> None:
+        """Take the compiled association's record: per track and sensor, the last detection's time."""
+        track, sensor = np.nonzero(np.isfinite(last_take))
+        self.add(track.astype(np.int64), sensor.astype(np.int64), last_take[track, sensor])
 
     def seen_together(self, a: IntArray, b: IntArray, same_scan_s: float) -> npt.NDArray[np.bool_]:
         """For pairs of tracks (a, b): whether some sensor gave each of them a detection in one scan."""

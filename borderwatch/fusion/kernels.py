@@ -1,0 +1,356 @@
+"""Compiled (numba) association of one time slice: gate, assign, update, in rounds.
+
+Per slice the tracker used to make dozens of small NumPy calls whose fixed cost dominated (about a
+millisecond per slice whatever its size); here the whole slice is one compiled call over arrays of
+tracks and detections. Same model as fusion.kalman and fusion.association: constant velocity with
+class-mixed process noise, chi-square gate, cost -2 log likelihood plus the class report's term,
+global nearest neighbour (Hungarian algorithm per cluster of tracks and detections sharing gates),
+Kalman update, Bayes class update, M-of-N promotion. Each round a track takes at most one detection,
+and never a second one from a sensor it took one from within `same_scan_s`.
+May import: NumPy and numba only.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+Int8Array = npt.NDArray[np.int8]
+
+NO_PAIR_COST = 1e6
+TENTATIVE, CONFIRMED, COASTING = 0, 1, 2
+
+
+@numba.njit(cache=True)
+def _hungarian(cost: FloatArray) -> IntArray:
+    """Minimum-cost assignment of rows to columns (rows <= columns): each row's column."""
+    n, m = cost.shape
+    u = np.zeros(n + 1)
+    v = np.zeros(m + 1)
+    owner = np.zeros(m + 1, np.int64)  # row (1-based) holding each column; column 0 is the root
+    way = np.zeros(m + 1, np.int64)
+    for i in range(1, n + 1):
+        owner[0] = i
+        j0 = 0
+        minv = np.full(m + 1, np.inf)
+        used = np.zeros(m + 1, np.bool_)
+        while True:
+            used[j0] = True
+            i0 = owner[j0]
+            delta = np.inf
+            j1 = 0
+            for j in range(1, m + 1):
+                if not used[j]:
+                    cur = cost[i0 - 1, j - 1] - u[i0] - v[j]
+                    if cur < minv[j]:
+                        minv[j] = cur
+                        way[j] = j0
+                    if minv[j] < delta:
+                        delta = minv[j]
+                        j1 = j
+            for j in range(m + 1):
+                if used[j]:
+                    u[owner[j]] += delta
+                    v[j] -= delta
+                else:
+                    minv[j] -= delta
+            j0 = j1
+            if owner[j0] == 0:
+                break
+        while True:
+            j1 = way[j0]
+            owner[j0] = owner[j1]
+            j0 = j1
+            if j0 == 0:
+                break
+    row_col = np.full(n, -1, np.int64)
+    for j in range(1, m + 1):
+        if owner[j] != 0:
+            row_col[owner[j] - 1] = j - 1
+    return row_col
+
+
+@numba.njit(cache=True)
+def _find(parent: IntArray, a: int) -> int:
+    while parent[a] != a:
+        parent[a] = parent[parent[a]]
+        a = parent[a]
+    return a
+
+
+@numba.njit(cache=True)
+def _assign(pt: IntArray, pd: IntArray, pc: FloatArray, n_tracks: int, n_dets: int) -> tuple[IntArray, IntArray]:
+    """Global nearest neighbour over gated pairs, cluster by cluster: (tracks, detections) chosen."""
+    npairs = pt.size
+    parent = np.arange(n_tracks + n_dets)
+    for k in range(npairs):
+        ra, rb = _find(parent, pt[k]), _find(parent, n_tracks + pd[k])
+        if ra != rb:
+            parent[ra] = rb
+    label = np.empty(npairs, np.int64)
+    for k in range(npairs):
+        label[k] = _find(parent, pt[k])
+    order = np.argsort(label, kind="mergesort")
+    out_t = np.empty(min(n_tracks, n_dets) + 1, np.int64)
+    out_d = np.empty(min(n_tracks, n_dets) + 1, np.int64)
+    count = 0
+    row_of = np.full(n_tracks, -1, np.int64)
+    col_of = np.full(n_dets, -1, np.int64)
+    start = 0
+    while start < npairs:
+        stop = start
+        while stop < npairs and label[order[stop]] == label[order[start]]:
+            stop += 1
+        rows = 0
+        cols = 0
+        for s in range(start, stop):
+            k = order[s]
+            if row_of[pt[k]] < 0:
+                row_of[pt[k]] = rows
+                rows += 1
+            if col_of[pd[k]] < 0:
+                col_of[pd[k]] = cols
+                cols += 1
+        if rows == 1 or cols == 1:
+            best = order[start]
+            for s in range(start + 1, stop):
+                if pc[order[s]] < pc[best]:
+                    best = order[s]
+            out_t[count] = pt[best]
+            out_d[count] = pd[best]
+            count += 1
+        else:
+            transpose = rows > cols
+            nr, nc = (cols, rows) if transpose else (rows, cols)
+            matrix = np.full((nr, nc), NO_PAIR_COST)
+            track_at = np.empty(rows, np.int64)
+            det_at = np.empty(cols, np.int64)
+            for s in range(start, stop):
+                k = order[s]
+                a, b = row_of[pt[k]], col_of[pd[k]]
+                track_at[a] = pt[k]
+                det_at[b] = pd[k]
+                if transpose:
+                    matrix[b, a] = pc[k]
+                else:
+                    matrix[a, b] = pc[k]
+            chosen = _hungarian(matrix)
+            for a in range(nr):
+                b = chosen[a]
+                if b >= 0 and matrix[a, b] < NO_PAIR_COST:
+                    if transpose:
+                        out_t[count] = track_at[b]
+                        out_d[count] = det_at[a]
+                    else:
+                        out_t[count] = track_at[a]
+                        out_d[count] = det_at[b]
+                    count += 1
+        for s in range(start, stop):
+            k = order[s]
+            row_of[pt[k]] = -1
+            col_of[pd[k]] = -1
+        start = stop
+    return out_t[:count], out_d[:count]
+
+
+@numba.njit(cache=True)
+def associate_slice(
+    x: FloatArray,
+    p: FloatArray,
+    t: FloatArray,
+    last_t: FloatArray,
+    hits: IntArray,
+    status: Int8Array,
+    logp: FloatArray,
+    jump: FloatArray,
+    last_take: FloatArray,
+    accel: FloatArray,
+    z: FloatArray,
+    r: FloatArray,
+    det_time: FloatArray,
+    det_sensor: IntArray,
+    det_class: IntArray,
+    det_conf: FloatArray,
+    gate_chi2: float,
+    same_scan_s: float,
+    max_rounds: int,
+    confirm_hits: int,
+    conf_floor: float,
+    conf_ceiling: float,
+) -> tuple[IntArray, IntArray, BoolArray, BoolArray]:
+    """Rounds of gate + GNN + update over one slice's detections; the track arrays change in place.
+
+    Returns the rows updated (once per detection taken), the rows newly confirmed, which detections
+    were left and which of them were inside some gate.
+    """
+    n, m = x.shape[0], z.shape[0]
+    k_classes = logp.shape[1]
+    left = np.ones(m, np.bool_)
+    gated_any = np.zeros(m, np.bool_)
+    updated = np.empty(m, np.int64)
+    n_updated = 0
+    confirmed = np.empty(m, np.int64)
+    n_confirmed = 0
+    q = np.empty(n)
+    for i in range(n):
+        acc = 0.0
+        for c in range(k_classes):
+            acc += math.exp(logp[i, c]) * accel[c]
+        q[i] = acc
+    sigma_det = 0.0
+    t_lo, t_hi = np.inf, -np.inf
+    for j in range(m):
+        sigma_det = max(sigma_det, math.sqrt(r[j, 0, 0] + r[j, 1, 1]))
+        t_lo = min(t_lo, det_time[j])
+        t_hi = max(t_hi, det_time[j])
+    t_mid, half = 0.5 * (t_lo + t_hi), 0.5 * (t_hi - t_lo)
+    for _ in range(max_rounds):
+        if n == 0:
+            break
+        # Remaining detections sorted by x: each track looks only within its radius.
+        idx = np.flatnonzero(left)
+        if idx.size == 0:
+            break
+        xs = z[idx, 0]
+        order = np.argsort(xs)
+        xs_sorted = xs[order]
+        cap = 16 * idx.size + 64
+        pt = np.empty(cap, np.int64)
+        pd = np.empty(cap, np.int64)
+        pc = np.empty(cap)
+        npairs = 0
+        for i in range(n):
+            far = max(abs(t_hi - t[i]), abs(t[i] - t_lo))
+            trace = (
+                p[i, 0, 0]
+                + p[i, 1, 1]
+                + 2.0 * far * (p[i, 0, 2] + p[i, 1, 3])
+                + far * far * (p[i, 2, 2] + p[i, 3, 3])
+                + 2.0 * q[i] * far**3 / 3.0
+            )
+            speed = math.hypot(x[i, 2], x[i, 3])
+            radius = math.sqrt(gate_chi2) * (math.sqrt(max(trace, 0.0)) + sigma_det) + speed * half + 1.0
+            cx = x[i, 0] + x[i, 2] * (t_mid - t[i])
+            cy = x[i, 1] + x[i, 3] * (t_mid - t[i])
+            lo = np.searchsorted(xs_sorted, cx - radius)
+            hi = np.searchsorted(xs_sorted, cx + radius, side="right")
+            for s in range(lo, hi):
+                j = idx[order[s]]
+                if abs(z[j, 1] - cy) > radius:
+                    continue
+                dt = det_time[j] - t[i]
+                px = x[i, 0] + x[i, 2] * dt
+                py = x[i, 1] + x[i, 3] * dt
+                extra = q[i] * abs(dt) ** 3 / 3.0
+                s00 = p[i, 0, 0] + (p[i, 0, 2] + p[i, 2, 0]) * dt + p[i, 2, 2] * dt * dt + extra + r[j, 0, 0]
+                s11 = p[i, 1, 1] + (p[i, 1, 3] + p[i, 3, 1]) * dt + p[i, 3, 3] * dt * dt + extra + r[j, 1, 1]
+                s01 = p[i, 0, 1] + (p[i, 0, 3] + p[i, 2, 1]) * dt + p[i, 2, 3] * dt * dt + r[j, 0, 1]
+                s10 = p[i, 1, 0] + (p[i, 1, 2] + p[i, 3, 0]) * dt + p[i, 3, 2] * dt * dt + r[j, 1, 0]
+                det = s00 * s11 - s01 * s10
+                yx, yy = z[j, 0] - px, z[j, 1] - py
+                d2 = (s11 * yx * yx - (s01 + s10) * yx * yy + s00 * yy * yy) / det
+                if not d2 <= gate_chi2:
+                    continue
+                gated_any[j] = True
+                if abs(det_time[j] - last_take[i, det_sensor[j]]) < same_scan_s:
+                    continue
+                cost = d2 + math.log(det)
+                cls, conf = det_class[j], det_conf[j]
+                if cls >= 0 and conf > conf_floor:
+                    c = min(conf, conf_ceiling)
+                    p_same = math.exp(logp[i, cls])
+                    like = p_same * c + (1.0 - p_same) * (1.0 - c) / (k_classes - 1)
+                    cost += -2.0 * math.log(like * k_classes)
+                if npairs == cap:
+                    cap *= 2
+                    pt2, pd2, pc2 = np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap)
+                    pt2[:npairs], pd2[:npairs], pc2[:npairs] = pt[:npairs], pd[:npairs], pc[:npairs]
+                    pt, pd, pc = pt2, pd2, pc2
+                pt[npairs] = i
+                pd[npairs] = j
+                pc[npairs] = cost
+                npairs += 1
+        if npairs == 0:
+            break
+        ti, dj = _assign(pt[:npairs], pd[:npairs], pc[:npairs], n, m)
+        if ti.size == 0:
+            break
+        for k in range(ti.size):
+            i, j = ti[k], dj[k]
+            _update_one(x, p, i, z, r, j, det_time[j] - t[i], q[i], jump)
+            t[i] = det_time[j]
+            last_t[i] = max(last_t[i], det_time[j])
+            hits[i] += 1
+            last_take[i, det_sensor[j]] = det_time[j]
+            cls, conf = det_class[j], det_conf[j]
+            if cls >= 0 and conf > conf_floor:
+                c = min(conf, conf_ceiling)
+                other = math.log((1.0 - c) / (k_classes - 1))
+                top = -np.inf
+                for cc in range(k_classes):
+                    logp[i, cc] += math.log(c) if cc == cls else other
+                    top = max(top, logp[i, cc])
+                total = 0.0
+                for cc in range(k_classes):
+                    total += math.exp(logp[i, cc] - top)
+                norm = top + math.log(total)
+                for cc in range(k_classes):
+                    logp[i, cc] = max(logp[i, cc] - norm, -30.0)
+                acc = 0.0
+                for cc in range(k_classes):
+                    acc += math.exp(logp[i, cc]) * accel[cc]
+                q[i] = acc
+            if status[i] == TENTATIVE and hits[i] >= confirm_hits:
+                status[i] = CONFIRMED
+                confirmed[n_confirmed] = i
+                n_confirmed += 1
+            elif status[i] == COASTING:
+                status[i] = CONFIRMED
+            updated[n_updated] = i
+            n_updated += 1
+            left[j] = False
+    return updated[:n_updated], confirmed[:n_confirmed], left, gated_any
+
+
+@numba.njit(cache=True)
+def _update_one(
+    x: FloatArray, p: FloatArray, i: int, z: FloatArray, r: FloatArray, j: int, dt: float, q: float, jump: FloatArray
+) -> None:
+    """Predict track i by dt and update it with detection j (Kalman, position measurement)."""
+    xi = x[i].copy()
+    pi = p[i].copy()
+    xi[0] += xi[2] * dt
+    xi[1] += xi[3] * dt
+    f = np.eye(4)
+    f[0, 2] = dt
+    f[1, 3] = dt
+    pn = f @ pi @ f.T
+    a = abs(dt)
+    q3, q2, q1 = q * a**3 / 3.0, q * a * a / 2.0 * (1.0 if dt >= 0 else -1.0), q * a
+    for d in range(2):
+        pn[d, d] += q3
+        pn[d, d + 2] += q2
+        pn[d + 2, d] += q2
+        pn[d + 2, d + 2] += q1
+    s = pn[:2, :2] + r[j]
+    det = s[0, 0] * s[1, 1] - s[0, 1] * s[1, 0]
+    s_inv = np.empty((2, 2))
+    s_inv[0, 0] = s[1, 1] / det
+    s_inv[1, 1] = s[0, 0] / det
+    s_inv[0, 1] = -s[0, 1] / det
+    s_inv[1, 0] = -s[1, 0] / det
+    gain = np.ascontiguousarray(pn[:, :2]) @ s_inv
+    y = np.empty(2)
+    y[0] = z[j, 0] - xi[0]
+    y[1] = z[j, 1] - xi[1]
+    nis = s_inv[0, 0] * y[0] * y[0] + (s_inv[0, 1] + s_inv[1, 0]) * y[0] * y[1] + s_inv[1, 1] * y[1] * y[1]
+    x[i] = xi + gain @ y
+    pu = pn - gain @ s @ gain.T
+    p[i] = 0.5 * (pu + pu.T)
+    jump[i] = max(jump[i], nis)
