@@ -215,13 +215,16 @@ class WatchlistIndex:
             for n_idx in self.candidates(parts):
                 e_idx = int(self._name_entry[n_idx])
                 entry = self.entries[e_idx]
-                score, why, n_weak = score_parts_weak(parts, self._parts[n_idx])
+                score, _, n_weak = score_parts_weak(parts, self._parts[n_idx], explain=False)
                 score, dob_why = _dob_factor(score, dob, entry.dob)
+                if e_idx in best and score <= best[e_idx].score:
+                    continue
+                # (the explanation is written only for a name that will be shown: above the threshold)
+                why = score_parts_weak(parts, self._parts[n_idx])[1] if score >= threshold else ""
                 if dob_why:
                     why = f"{why}; {dob_why}"
-                if e_idx not in best or score > best[e_idx].score:
-                    best[e_idx] = Hit(entry, self._names[n_idx], score, why)
-                    weak[e_idx] = n_weak
+                best[e_idx] = Hit(entry, self._names[n_idx], score, why)
+                weak[e_idx] = n_weak
             # A listed name whose given, father's and grandfather's names all agree outright outranks
             # one that needs a confusable letter (Jasim for Gasim, d for z): that one is another name.
             if any(weak[e] == 0 and h.score >= threshold for e, h in best.items()):
@@ -288,8 +291,11 @@ def score_parts(query: Sequence[NamePart], listed: Sequence[NamePart]) -> tuple[
     return score, why
 
 
-def score_parts_weak(query: Sequence[NamePart], listed: Sequence[NamePart]) -> tuple[float, str, int]:
-    """Score in [0, 1] for two names, and an explanation of which parts met and which differ.
+def score_parts_weak(
+    query: Sequence[NamePart], listed: Sequence[NamePart], explain: bool = True
+) -> tuple[float, str, int]:
+    """Score in [0, 1] for two names, and an explanation of which parts met and which differ
+    (without `explain`, an empty one: most candidates are not hits, and the text costs time).
 
     Given, father's and grandfather's names are compared position by position: a differing part
     is a conflict (another person), a part written on one side only is missing (left out). Family,
@@ -306,18 +312,18 @@ def score_parts_weak(query: Sequence[NamePart], listed: Sequence[NamePart]) -> t
         l_core, l_fam = l_core[:-1], (*l_fam, l_core[-1])
     got = weight = conflict = missing = 0.0
     weak = 0  # given, father's or grandfather's names that agree only through confusable letters
-    agree: list[str] = []
-    differ: list[str] = []
+    agree: list[tuple[NamePart, NamePart, float | None]] = []  # (query part, listed part, similarity)
+    differ: list[tuple[str, NamePart, NamePart]] = []
     for i, (a, b) in enumerate(zip(q_core, l_core, strict=False)):
         s = part_similarity(a, b)
         if s >= PART_MATCH:
             got += s
             weight += 1.0
             weak += s < 1.0
-            agree.append(f"{a.text}≈{b.text} ({b.key}, {s:.2f})")
+            agree.append((a, b, s))
         else:
             conflict += 1.0
-            differ.append(f"{_ROLE[min(i, 3)]} {a.text}≠{b.text}")
+            differ.append((_ROLE[min(i, 3)], a, b))
     n = min(len(q_core), len(l_core))
     # a trailing part on one side may be the other side's family name written without its article
     q_rest, l_rest = list(q_core[n:]), list(l_core[n:])
@@ -328,7 +334,7 @@ def score_parts_weak(query: Sequence[NamePart], listed: Sequence[NamePart]) -> t
             if best is not None and part_similarity(part, best) >= PART_MATCH:
                 got += NISBA_WEIGHT * part_similarity(part, best)
                 weight += NISBA_WEIGHT
-                agree.append(f"{part.text}≈{best.text} ({best.key})")
+                agree.append((part, best, None))
                 rest.remove(part)
                 other.remove(best)
     for a in list(q_fam_left):
@@ -337,20 +343,25 @@ def score_parts_weak(query: Sequence[NamePart], listed: Sequence[NamePart]) -> t
             s = part_similarity(a, best)
             got += NISBA_WEIGHT * s
             weight += NISBA_WEIGHT
-            agree.append(f"{a.text}≈{best.text} ({best.key}, {s:.2f})")
+            agree.append((a, best, s))
             q_fam_left.remove(a)
             l_fam_left.remove(best)
     n_fam_conflict = min(len(q_fam_left), len(l_fam_left))
     conflict += NISBA_WEIGHT * n_fam_conflict
-    differ += [f"family {a.text}≠{b.text}" for a, b in zip(q_fam_left, l_fam_left, strict=False)]
+    differ += [("family", a, b) for a, b in zip(q_fam_left, l_fam_left, strict=False)]
     one_side = q_rest + l_rest + q_fam_left[n_fam_conflict:] + l_fam_left[n_fam_conflict:]
     missing = sum(NISBA_WEIGHT if p.nisba else 1.0 for p in one_side)
+    differing = ", ".join(f"{role} {a.text}≠{b.text}" for role, a, b in differ) if explain else ""
     if len(agree) < min(2, len(query), len(listed)):
-        return 0.0, "fewer than two name parts agree" + (f"; differing: {', '.join(differ)}" if differ else ""), weak
+        return 0.0, "fewer than two name parts agree" + (f"; differing: {differing}" if differ else ""), weak
     score = got / (weight + CONFLICT_WEIGHT * conflict + MISSING_WEIGHT * missing)
-    why = "parts " + ", ".join(agree)
+    if not explain:
+        return score, "", weak
+    why = "parts " + ", ".join(
+        f"{a.text}≈{b.text} ({b.key})" if s is None else f"{a.text}≈{b.text} ({b.key}, {s:.2f})" for a, b, s in agree
+    )
     if differ:
-        why += "; differing: " + ", ".join(differ)
+        why += "; differing: " + differing
     if one_side:
         why += "; only on one side: " + ", ".join(p.text for p in one_side)
     return score, why, weak
