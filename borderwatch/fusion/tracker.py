@@ -330,7 +330,9 @@ class Tracker:
         # Two tracks fed by different sensors' reports of one object keep each other alive (each takes
         # one of the reports): test their whole states, position and velocity, against their joint
         # uncertainty, and merge only a likeness that lasts, so two objects passing each other survive.
-        twin = both & (_state_distance2(tr, a, b, now, self._q()) < p.duplicate_chi2)
+        twin = both.copy()
+        if np.any(both):
+            twin[both] = _state_distance2(tr, a[both], b[both], now, self._q()) < p.duplicate_chi2
         if np.any(twin):
             # One sensor reporting both in one scan has told them apart (vehicles queued at a gate).
             cand = np.flatnonzero(twin)
