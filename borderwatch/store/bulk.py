@@ -8,11 +8,12 @@ borderwatch.store.models only.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Connection, Row, String, Table, bindparam, case, func, select, update
+from sqlalchemy import Connection, Row, Table, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 
@@ -65,17 +66,27 @@ _PG_INSERT = (
 
 
 def _insert_postgresql(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> set[str]:
-    raw = connection.connection.driver_connection
-    assert raw is not None
     columns = [list(column) for column in zip(*rows, strict=True)]
     columns[_EXTRA] = [_json(value) for value in columns[_EXTRA]]
+    with _driver_cursor(connection) as cursor:
+        cursor.execute(_PG_INSERT, columns)
+        return {found for (found,) in cursor.fetchall()}
+
+
+@contextmanager
+def _driver_cursor(connection: Connection) -> Iterator[Any]:
+    """A DB-API cursor on the connection's transaction; driver errors come out as SQLAlchemy's
+    (DataError, IntegrityError, ...), as if the statement had gone through Core."""
+    raw = connection.connection.driver_connection
+    assert raw is not None
     driver_error = connection.dialect.loaded_dbapi.Error
+    cursor = raw.cursor()
     try:
-        with raw.cursor() as cursor:
-            cursor.execute(_PG_INSERT, columns)
-            return {found for (found,) in cursor.fetchall()}
-    except driver_error as exc:  # as SQLAlchemy would raise it (DataError, IntegrityError, ...)
-        raise DBAPIError.instance(_PG_INSERT, None, exc, driver_error) from exc
+        yield cursor
+    except driver_error as exc:
+        raise DBAPIError.instance(None, None, exc, driver_error) from exc
+    finally:
+        cursor.close()
 
 
 def _insert_sqlite(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> set[str]:
@@ -115,39 +126,33 @@ def touch_sensors(connection: Connection, seen: Mapping[str, SensorSeen], now: f
     online; returns the rows (after the update) of the sensors that were offline."""
     if not seen:
         return []
+    # Driver-level statements: Core's per-call statement building and parameter processing cost more
+    # than these three statements themselves, and they run on every group commit.
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    sensors = list(seen)
+    with _driver_cursor(connection) as cursor:
+        cursor.execute(
+            f"SELECT sensor_id, offline FROM sensor_health WHERE sensor_id IN ({', '.join([mark] * len(sensors))})",
+            sensors,
+        )
+        known = {sensor_id: bool(offline) for sensor_id, offline in cursor.fetchall()}
+        new = [(sid, now, seen[sid].last_time) for sid in sensors if sid not in known]
+        if new:
+            cursor.executemany(
+                "INSERT INTO sensor_health (sensor_id, last_heard_at, last_time, detections, heartbeats, status, "
+                f"offline) VALUES ({mark}, {mark}, {mark}, 0, 0, NULL, FALSE)",
+                new,
+            )
+        # Counters are incremented in SQL, so another writer (another process) adding to them loses nothing.
+        cursor.executemany(
+            f"UPDATE sensor_health SET last_heard_at = {mark}, "
+            f"last_time = CASE WHEN last_time < {mark} THEN {mark} ELSE last_time END, "
+            f"detections = detections + {mark}, heartbeats = heartbeats + {mark}, "
+            f"status = COALESCE({mark}, status), offline = FALSE WHERE sensor_id = {mark}",
+            [(now, s.last_time, s.last_time, s.detections, s.heartbeats, s.status, sid) for sid, s in seen.items()],
+        )
     health = SENSOR_HEALTH
-    known = {
-        row.sensor_id: row
-        for row in connection.execute(
-            select(health.c.sensor_id, health.c.offline).where(health.c.sensor_id.in_(list(seen)))
-        )
-    }
-    new = [sid for sid in seen if sid not in known]
-    if new:
-        connection.execute(health.insert(), [
-            {"sensor_id": sid, "last_heard_at": now, "last_time": seen[sid].last_time, "detections": 0,
-             "heartbeats": 0, "status": None, "offline": False}
-            for sid in new
-        ])  # fmt: skip
-    # Counters are incremented in SQL, so another writer (another process) adding to them loses nothing.
-    statement = (
-        update(health)
-        .where(health.c.sensor_id == bindparam("b_sensor"))
-        .values(
-            last_heard_at=bindparam("b_now"),
-            last_time=case((health.c.last_time < bindparam("b_time"), bindparam("b_time")), else_=health.c.last_time),
-            detections=health.c.detections + bindparam("b_detections"),
-            heartbeats=health.c.heartbeats + bindparam("b_heartbeats"),
-            status=func.coalesce(bindparam("b_status", type_=String()), health.c.status),
-            offline=False,
-        )
-    )
-    connection.execute(statement, [
-        {"b_sensor": sid, "b_now": now, "b_time": s.last_time, "b_detections": s.detections,
-         "b_heartbeats": s.heartbeats, "b_status": s.status}
-        for sid, s in seen.items()
-    ])  # fmt: skip
-    back = [sid for sid, row in known.items() if row.offline]
+    back = [sid for sid, offline in known.items() if offline]
     if not back:
         return []
     return list(connection.execute(select(health).where(health.c.sensor_id.in_(back))))
