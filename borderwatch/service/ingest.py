@@ -12,6 +12,7 @@ May import borderwatch.sensors.formats and borderwatch.store.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -21,7 +22,15 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Row
 
-from borderwatch.sensors.formats import Detection, FormatError, Heartbeat, Record, parse_record
+from borderwatch.sensors.formats import (
+    OBJECT_CLASSES,
+    Detection,
+    FormatError,
+    Heartbeat,
+    Record,
+    parse_record,
+    parse_time,
+)
 from borderwatch.store.bulk import SensorSeen, insert_new_detections, touch_sensors
 
 log = logging.getLogger(__name__)
@@ -64,6 +73,58 @@ class IngestResult:
         self.heartbeat_records.extend(stored.heartbeat_records)
 
 
+_CLASSES = frozenset(OBJECT_CLASSES)
+_POLAR = ("range_m", "bearing_deg", "sigma_range_m", "sigma_bearing_deg")
+
+
+def _number(value: Any, low: float, high: float) -> float | None:
+    """`value` as a float when it is a JSON number in [low, high] (not a bool, finite), else None."""
+    if type(value) is float or type(value) is int:
+        number = float(value)
+        if low <= number <= high:  # also false for NaN
+            return number
+    return None
+
+
+def _common_detection(item: Any) -> Detection | None:
+    """The Detection that parse_record would return for the common shape of item (a cartesian
+    detection whose fields are all well-formed), checked with a few plain comparisons instead of
+    parse_record's general field machinery; None for anything else (polar, optional fields out of
+    range, any doubt), which parse_record then decides on and, if bad, names the field."""
+    if type(item) is not dict or item.get("type") != "detection":
+        return None
+    det_id, sensor_id, cls, stamp = item.get("id"), item.get("sensor_id"), item.get("class"), item.get("time")
+    if type(det_id) is not str or type(sensor_id) is not str or type(cls) is not str or type(stamp) is not str:
+        return None
+    if not det_id.strip() or not sensor_id.strip() or cls not in _CLASSES:
+        return None
+    if any(item.get(name) is not None for name in _POLAR):
+        return None
+    conf = _number(item.get("class_conf"), 0.0, 1.0)
+    lat, lon = _number(item.get("lat"), -90.0, 90.0), _number(item.get("lon"), -180.0, 180.0)
+    sigma = _number(item.get("sigma_m"), 0.0, math.inf)
+    if conf is None or lat is None or lon is None or sigma is None or sigma == 0.0 or sigma == math.inf:
+        return None
+    speed = item.get("speed_mps")
+    if speed is not None and (speed := _number(speed, 0.0, math.inf)) in (None, math.inf):
+        return None
+    heading = item.get("heading_deg")
+    if heading is not None and (heading := _number(heading, -360.0, 360.0)) is None:
+        return None
+    extra = item.get("extra")
+    if extra is not None and type(extra) is not dict:
+        return None
+    try:
+        time = parse_time(stamp)
+    except FormatError:
+        return None
+    return Detection(
+        id=det_id, sensor_id=sensor_id, time=time, object_class=cls, class_conf=conf,  # type: ignore[arg-type]
+        lat=lat, lon=lon, sigma_m=sigma, speed_mps=speed, heading_deg=None if heading is None else heading % 360.0,
+        extra=extra,
+    )  # fmt: skip
+
+
 def parse_items(items: Sequence[Any], allowed_sensor: str | None, result: IngestResult) -> list[Record]:
     """Records for the good items; bad ones go to result.rejected, foreign-sensor ones to forbidden."""
     records: list[Record] = []
@@ -73,7 +134,7 @@ def parse_items(items: Sequence[Any], allowed_sensor: str | None, result: Ingest
             result.rejected.append(Rejection(index, item.reason))
             continue
         try:
-            record = parse_record(item)
+            record = _common_detection(item) or parse_record(item)
         except FormatError as exc:
             result.rejected.append(Rejection(index, str(exc)))
             continue

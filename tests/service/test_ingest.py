@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from borderwatch.geo import BorderModel
@@ -130,3 +132,38 @@ def test_a_nul_character_refuses_only_its_item(make_service: ServiceFactory, bor
     items[1] = items[1] | {"id": "n-\u0000-1"}  # PostgreSQL text cannot hold NUL; SQLite could
     result = service.ingest(items, sensor)
     assert result.accepted == 2 and [(r.index, "NUL" in r.reason) for r in result.rejected] == [(1, True)]
+
+
+_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(-1000, 1000), st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["", " ", "vehicle", "person", "animal", "unknown", "T1", "2026-11-23T21:00:00Z",
+                     "2026-11-23T21:00:00.250+00:00", "2026-11-23T21:00:00", "2026-11-23T21:00:00+01:00", "x"]),
+    st.just({"k": 1}), st.just([1]),
+)  # fmt: skip
+_FIELDS = ("id", "sensor_id", "time", "class", "class_conf", "lat", "lon", "sigma_m", "speed_mps", "heading_deg",
+           "extra", "range_m", "bearing_deg", "sigma_range_m", "sigma_bearing_deg")  # fmt: skip
+_GOOD = {"type": "detection", "id": "d1", "sensor_id": "T1", "time": "2026-11-23T21:00:00.250Z", "class": "vehicle",
+         "class_conf": 0.5, "lat": 34.0, "lon": 41.0, "sigma_m": 15.0}  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(st.sampled_from(_FIELDS), _VALUES, max_size=6))
+def test_the_common_detection_fast_path_agrees_with_parse_record(changes: dict[str, Any]) -> None:
+    from borderwatch.sensors.formats import FormatError, parse_record
+
+    item = _GOOD | changes
+    fast = ingest._common_detection(item)
+    try:
+        full = parse_record(item)
+    except FormatError:
+        assert fast is None  # a bad item is always left to parse_record, which names the field
+        return
+    assert fast is None or fast == full
+
+
+def test_the_fast_path_takes_the_common_shapes() -> None:
+    from borderwatch.sensors.formats import parse_record
+
+    for item in (_GOOD, _GOOD | {"lat": 34, "class_conf": 1, "speed_mps": 3, "heading_deg": -90, "extra": {"a": 1}}):
+        fast = ingest._common_detection(item)
+        assert fast is not None and fast == parse_record(item)
