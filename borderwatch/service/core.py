@@ -108,6 +108,8 @@ class Service:
             self.tracker = tracker_factory(self.model) if settings.fusion else None
         self._queue: queue.Queue[_Batch | None] = queue.Queue(maxsize=10_000)
         self._data_offset = -math.inf  # newest detection time minus its arrival (wall) time: the data clock
+        # (newest data time, receipt) of fused batches the tracker may still hold back, oldest first
+        self._held: deque[tuple[float, float]] = deque(maxlen=100_000)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.latencies: deque[float] = deque(maxlen=100_000)  # ingest→alert seconds, for the benchmark
@@ -286,8 +288,16 @@ class Service:
         # came in (a lower bound, so nothing in flight is taken for late; replays keep their own time).
         for b in batches:
             if b.records:
-                self._data_offset = max(self._data_offset, max(r.time for r in b.records) - b.received_at)
+                newest = max(r.time for r in b.records)
+                self._data_offset = max(self._data_offset, newest - b.received_at)
+                self._held.append((newest, b.received_at))
         output = self.tracker.process(records, now=self.clock() + self._data_offset)
+        # What this call releases came in no earlier than the oldest batch still held: its receipt
+        # starts the ingest→alert clock, also when the clock alone released it (a tick with no batch).
+        received_at = min((at for _, at in self._held), default=self.clock())
+        released_until = getattr(self.tracker, "processed_until", math.inf)
+        while self._held and self._held[0][0] <= released_until:
+            self._held.popleft()
         if not batches and not (output.events or output.track_states):
             return
         for reason, count in getattr(output, "skipped", {}).items():
@@ -299,7 +309,7 @@ class Service:
             replace(e, event_id=f"{self.run}{e.event_id}", track_ids=tuple(f"{self.run}{t}" for t in e.track_ids))
             for e in output.events
         ]
-        self.record_fusion(states, events, min((b.received_at for b in batches), default=self.clock()))
+        self.record_fusion(states, events, received_at)
 
     def record_fusion(self, states: Sequence[TrackState], events: Sequence[BorderEvent], received_at: float) -> None:
         """Store track states and events, open/update alerts, push the changes on the bus."""
