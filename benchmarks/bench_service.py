@@ -143,31 +143,18 @@ def service_process(workdir: Path, **env_settings: str) -> Iterator[tuple[str, d
         server.wait(timeout=30)
 
 
-def drive(
-    batches: Batches, send: Callable[[int, str, list[dict[str, Any]]], int], lockstep: int = 0
-) -> tuple[int, float]:
-    """Send batches from CLIENTS threads, each sensor always from the same client; with `lockstep`,
-    every client finishes each group of `lockstep`-sized rounds before any starts the next."""
+def drive(batches: Batches, send: Callable[[int, str, list[dict[str, Any]]], int]) -> tuple[int, float]:
+    """Send batches as fast as they are answered from CLIENTS threads, each sensor always from the
+    same client."""
     clients_of: dict[str, int] = {}
     queues: list[Batches] = [[] for _ in range(CLIENTS)]
     for sensor, batch in batches:
         queues[clients_of.setdefault(sensor, len(clients_of) % CLIENTS)].append((sensor, batch))
     accepted = [0] * CLIENTS
-    rounds = sorted({b[0]["time"][:19] for _, b in batches}) if lockstep else []
-    barrier = threading.Barrier(CLIENTS)
 
     def worker(k: int) -> None:
-        if not lockstep:
-            for sensor, batch in queues[k]:
-                accepted[k] += send(k, sensor, batch)
-            return
-        by_round: dict[str, Batches] = defaultdict(list)
         for sensor, batch in queues[k]:
-            by_round[batch[0]["time"][:19]].append((sensor, batch))
-        for key in rounds:
-            for sensor, batch in by_round.get(key, []):
-                accepted[k] += send(k, sensor, batch)
-            barrier.wait()
+            accepted[k] += send(k, sensor, batch)
 
     threads = [threading.Thread(target=worker, args=(k,)) for k in range(CLIENTS)]
     started = time.perf_counter()
