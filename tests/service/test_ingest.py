@@ -167,3 +167,35 @@ def test_the_fast_path_takes_the_common_shapes() -> None:
     for item in (_GOOD, _GOOD | {"lat": 34, "class_conf": 1, "speed_mps": 3, "heading_deg": -90, "extra": {"a": 1}}):
         fast = ingest._common_detection(item)
         assert fast is not None and fast == parse_record(item)
+
+
+def test_a_full_write_queue_holds_a_websocket_stream_back_and_loses_nothing(
+    make_service: ServiceFactory, border_model: BorderModel
+) -> None:
+    import json
+
+    from websockets.sync.client import connect
+
+    from borderwatch.api.server import running_server
+
+    service = make_service(fusion=False)
+    sensor = border_model.sensors[0].properties.id
+    key = service.issue_sensor_key(sensor, "test")
+    writer = service.ingest_writer
+    writer.max_pending = 5
+    first, second = crossing(border_model, sensor, prefix="w1", points=4), crossing(border_model, sensor, prefix="w2")
+    with running_server(service) as server:
+        url = server.url.replace("http", "ws") + "/api/v1/ingest/ws"
+        with connect(url, additional_headers={"X-Sensor-Key": key}) as ws:
+            with writer.hold:  # a write in progress: the first message waits in the queue, the second cannot join it
+                ws.send(json.dumps(first))
+                deadline = time.monotonic() + 10
+                while writer.pending < 4 and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                ws.send(json.dumps(second))
+                time.sleep(0.3)
+                assert writer.pending == 4  # the second message is held back, not refused or dropped
+            reports = [json.loads(ws.recv(timeout=20)) for _ in range(2)]
+    assert [r["accepted"] for r in reports] == [4, len(second)]
+    with service.read() as session:
+        assert session.scalar(select(func.count()).select_from(DetectionRow)) == 4 + len(second)
