@@ -25,7 +25,7 @@ from sqlalchemy import Row, delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from borderwatch.alerts import AlertRules, load_rules
-from borderwatch.bus import Bus, open_bus
+from borderwatch.bus import Bus, BusError, open_bus
 from borderwatch.fusion.types import BorderEvent, TrackState
 from borderwatch.geo import load_border_model
 from borderwatch.geo.geodesy import distance_m
@@ -224,12 +224,12 @@ class Service:
         for sensor_id, heard in seen.items():
             self._rates.setdefault(sensor_id, deque(maxlen=120)).append((now, heard.detections))
         for row in back_online:
-            self.bus.publish("sensor_health", self.sensor_dict(row))
+            self._publish_after_commit("sensor_health", self.sensor_dict(row))
         group: list[Detection | Heartbeat] = []
         for result in results:
             self._count(result)
             if result.detections or result.heartbeat_records:
-                self.bus.publish("ingest", {"accepted": result.accepted, "heartbeats": result.heartbeats})
+                self._publish_after_commit("ingest", {"accepted": result.accepted, "heartbeats": result.heartbeats})
                 group += result.detections
                 group += result.heartbeat_records
         if group and self.tracker is not None:
@@ -237,6 +237,13 @@ class Service:
             # earliest receipt stands for all of it, so latency is never under-reported.
             self._queue.put(_Batch(group, min(r.received_at for r in results)))
         self.m_queue.set(self._queue.qsize())
+
+    def _publish_after_commit(self, topic: str, message: Any) -> None:
+        # The records are committed already: a broker outage must not keep them from fusion.
+        try:
+            self.bus.publish(topic, message)
+        except BusError as exc:
+            log.warning("bus publish of %r after an ingest commit failed: %s", topic, exc)
 
     def sensor_rate(self, sensor_id: str, window_s: float = 60.0) -> float:
         """Detections per second over the last `window_s` seconds of wall time."""

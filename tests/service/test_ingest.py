@@ -199,3 +199,31 @@ def test_a_full_write_queue_holds_a_websocket_stream_back_and_loses_nothing(
     assert [r["accepted"] for r in reports] == [4, len(second)]
     with service.read() as session:
         assert session.scalar(select(func.count()).select_from(DetectionRow)) == 4 + len(second)
+
+
+def test_a_broker_outage_after_the_commit_does_not_keep_detections_from_fusion(
+    make_service: ServiceFactory, border_model: BorderModel
+) -> None:
+    from borderwatch.bus import BusError, MemoryBus
+
+    class BrokerDownForIngest(MemoryBus):
+        def publish(self, topic: str, message: Any) -> None:
+            if topic == "ingest":
+                raise BusError("nats://127.0.0.1:4222 does not answer")
+            super().publish(topic, message)
+
+    bus = BrokerDownForIngest()
+    alerts: list[Any] = []
+    bus.subscribe("alert", alerts.append)
+    service = make_service()
+    service.bus = bus
+    sensor = border_model.sensors[0].properties.id
+    service.start()
+    try:
+        assert service.ingest(crossing(border_model, sensor, prefix="down"), sensor).accepted == 80
+        deadline = time.monotonic() + 30
+        while not alerts and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        service.stop()
+    assert alerts, "the committed detections never reached fusion"
