@@ -2,8 +2,8 @@
 
 Lives here: WGS84 geodesy and local metric frames, border stationing (point <-> km marker,
 signed offset, side), the versioned border configuration and its validation.
-May import: NumPy, shapely, pyproj, pydantic. Nothing else in borderwatch: everything else
-imports geo.
+May import: NumPy, SciPy (k-d trees), numba (compiled stationing), shapely, pyproj, pydantic.
+Nothing else in borderwatch: everything else imports geo.
 """
 
 from borderwatch.geo.config import (

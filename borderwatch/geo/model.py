@@ -232,11 +232,17 @@ class BorderModel:
     def locate_many(self, lat: ArrayLike, lon: ArrayLike) -> Locations:
         """Nearest border, km marker, signed offset and sector for arrays of points."""
         lat_a, lon_a = np.atleast_1d(np.asarray(lat, float)), np.atleast_1d(np.asarray(lon, float))
-        stations = [line.locate(lat_a, lon_a) for line in self.borders.values()]
-        offsets = np.vstack([s.offset_m for s in stations])
+        stations = [line.km_offset(lat_a, lon_a) for line in self.borders.values()]
+        if len(stations) == 1:  # the common case, without the stacking
+            km, offset = stations[0]
+            best = np.zeros(lat_a.size, dtype=np.int64)
+            starts = self._sector_starts[self._border_ids[0]]
+            local = np.clip(np.searchsorted(starts, km, side="right") - 1, 0, len(starts) - 1)
+            return Locations(best, km, offset, local + self._sector_offsets[self._border_ids[0]])
+        offsets = np.vstack([s[1] for s in stations])
         best = np.argmin(np.abs(offsets), axis=0)
         cols = np.arange(lat_a.size)
-        km = np.vstack([s.km for s in stations])[best, cols]
+        km = np.vstack([s[0] for s in stations])[best, cols]
         sector_index = np.empty(lat_a.size, dtype=np.int64)
         for b, border_id in enumerate(self._border_ids):
             mask = best == b

@@ -3,20 +3,24 @@
 A border line runs from km 0 at its first vertex to its geodesic length at its last. A point
 is located by its nearest point on the line: the km marker there, the signed offset (metres,
 positive on the home side) and the side (home or neighbour). Everything is vectorised over
-arrays of points, because fusion locates every track update.
+arrays of points, because fusion locates every track update: a k-d tree picks the candidate
+vertices, one compiled (numba) pass does the rest (nearest segment, foot, side, offset, km), since
+NumPy's fixed cost per call dominated for the few dozen tracks of one batch.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Literal
 
+import numba
 import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
-from borderwatch.geo.geodesy import GEOD, ArrayLike, FloatArray, LocalFrame
+from borderwatch.geo.geodesy import EARTH_RADIUS_M, GEOD, ArrayLike, FloatArray, LocalFrame
 
 Side = Literal["home", "neighbour"]
 HomeSide = Literal["left", "right"]
@@ -96,65 +100,32 @@ class BorderLine:
 
     def locate(self, lat: ArrayLike, lon: ArrayLike) -> Stations:
         """Km marker, signed offset and nearest line point for each (lat, lon)."""
-        x, y = self.frame.to_xy(lat, lon)
-        x, y = np.atleast_1d(x), np.atleast_1d(y)
-        seg, frac = self._nearest_segment(x, y)
-        start, end = self._xy[seg], self._xy[seg + 1]
-        direction = end - start
-        foot = start + frac[:, None] * direction
-        dx, dy = x - foot[:, 0], y - foot[:, 1]
-        tangent = self._side_tangent(seg, frac)
-        cross = tangent[:, 0] * dy - tangent[:, 1] * dx
-        left = cross > 0.0
-        home = left if self.home_side == "left" else ~left
-        plane_offset = np.hypot(dx, dy) / LocalFrame.scale_factor(foot[:, 0])
-        offset = np.where(home, plane_offset, -plane_offset)
-        metres = self.vertex_m[seg] + frac * (self.vertex_m[seg + 1] - self.vertex_m[seg])
-        near_lat, near_lon = self.frame.to_latlon(foot[:, 0], foot[:, 1])
+        km, offset, foot_x, foot_y = self._station(lat, lon)
+        near_lat, near_lon = self.frame.to_latlon(foot_x, foot_y)
         return Stations(
-            km=metres / 1000.0,
+            km=km,
             offset_m=offset,
             nearest_lat=np.atleast_1d(near_lat),
             nearest_lon=np.atleast_1d(near_lon),
         )
 
-    def _side_tangent(self, seg: npt.NDArray[np.intp], frac: FloatArray) -> FloatArray:
-        """Direction against which a point's side is judged.
+    def km_offset(self, lat: ArrayLike, lon: ArrayLike) -> tuple[FloatArray, FloatArray]:
+        """Km marker and signed offset (metres, positive on the home side) for each (lat, lon)."""
+        km, offset, _, _ = self._station(lat, lon)
+        return km, offset
 
-        Inside a segment it is the segment's direction; where the nearest point is a vertex,
-        the sum of the two unit directions meeting there, so that points off a sharp corner
-        fall on the correct side.
+    def _station(self, lat: ArrayLike, lon: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """(km, signed offset, foot x, foot y) for each point.
+
+        Candidates are the segments touching the k nearest vertices (k-d tree); with vertices at
+        most MAX_SEGMENT_M apart the nearest segment is always among them.
         """
-        unit = self._unit_dir
-        tangent = unit[seg].copy()
-        last = len(unit) - 1
-        at_start = (frac <= 0.0) & (seg > 0)
-        at_end = (frac >= 1.0) & (seg < last)
-        tangent[at_start] += unit[seg[at_start] - 1]
-        tangent[at_end] += unit[seg[at_end] + 1]
-        return tangent
-
-    def _nearest_segment(self, x: FloatArray, y: FloatArray) -> tuple[npt.NDArray[np.intp], FloatArray]:
-        """Index of the nearest segment and the fraction along it, for plane points.
-
-        Candidates are the segments touching the k nearest vertices (k-d tree); with vertices
-        at most MAX_SEGMENT_M apart the nearest segment is always among them.
-        """
+        x, y = self.frame.to_xy(lat, lon)
+        x, y = np.atleast_1d(x).astype(np.float64), np.atleast_1d(y).astype(np.float64)
         k = min(CANDIDATE_VERTICES, len(self.lon))
         _, vertex = self._tree.query(np.column_stack([x, y]), k=k)
-        vertex = vertex.reshape(len(x), k)
-        last_segment = len(self.lon) - 2
-        candidates = np.concatenate([np.clip(vertex - 1, 0, last_segment), np.clip(vertex, 0, last_segment)], axis=1)
-        start = self._xy[candidates]
-        direction = self._xy[candidates + 1] - start
-        length2 = np.maximum(np.einsum("nkd,nkd->nk", direction, direction), 1e-12)
-        rel = np.stack([x[:, None] - start[..., 0], y[:, None] - start[..., 1]], axis=-1)
-        frac = np.clip(np.einsum("nkd,nkd->nk", rel, direction) / length2, 0.0, 1.0)
-        foot = start + frac[..., None] * direction
-        dist2 = (x[:, None] - foot[..., 0]) ** 2 + (y[:, None] - foot[..., 1]) ** 2
-        best = np.argmin(dist2, axis=1)
-        rows = np.arange(len(x))
-        return candidates[rows, best], frac[rows, best]
+        vertex = np.asarray(vertex, dtype=np.int64).reshape(len(x), k)
+        return _station_points(x, y, vertex, self._xy, self._unit_dir, self.vertex_m, self.home_side == "left")
 
     def offset_point(self, km: float, offset_m: float) -> tuple[float, float]:
         """(lat, lon) at km marker `km`, `offset_m` metres off the line (positive: home side)."""
@@ -175,6 +146,68 @@ class BorderLine:
             return list(zip(lon.tolist(), lat.tolist(), strict=True))
         points = [self.offset_point(float(k), offset_m) for k in kms]
         return [(lon, lat) for lat, lon in points]
+
+
+@numba.njit(cache=True)
+def _station_points(
+    x: FloatArray,
+    y: FloatArray,
+    vertex: npt.NDArray[np.int64],
+    line_xy: FloatArray,
+    unit_dir: FloatArray,
+    vertex_m: FloatArray,
+    home_left: bool,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:  # pragma: no cover - compiled
+    """Per point: the nearest of the segments touching its candidate vertices (the first of equals),
+    the foot on it, the side and the signed offset in ground metres, and the km marker.
+
+    The side is judged against the segment's direction inside it; where the foot is a vertex,
+    against the sum of the two unit directions meeting there, so that points off a sharp corner
+    fall on the correct side.
+    """
+    n, k = vertex.shape
+    last_segment = line_xy.shape[0] - 2
+    km = np.empty(n)
+    offset = np.empty(n)
+    foot_x = np.empty(n)
+    foot_y = np.empty(n)
+    for i in range(n):
+        best_d2 = np.inf
+        best_seg = -1
+        best_frac = 0.0
+        # Segments before and after each candidate vertex, in that order (ties keep the first).
+        for half in range(2):
+            for j in range(k):
+                seg = vertex[i, j] - 1 + half
+                seg = min(max(seg, 0), last_segment)
+                sx, sy = line_xy[seg, 0], line_xy[seg, 1]
+                dx, dy = line_xy[seg + 1, 0] - sx, line_xy[seg + 1, 1] - sy
+                length2 = max(dx * dx + dy * dy, 1e-12)
+                frac = min(max(((x[i] - sx) * dx + (y[i] - sy) * dy) / length2, 0.0), 1.0)
+                fx, fy = sx + frac * dx, sy + frac * dy
+                d2 = (x[i] - fx) ** 2 + (y[i] - fy) ** 2
+                if d2 < best_d2 or best_seg < 0:
+                    best_d2, best_seg, best_frac = d2, seg, frac
+        seg, frac = best_seg, best_frac
+        sx, sy = line_xy[seg, 0], line_xy[seg, 1]
+        fx = sx + frac * (line_xy[seg + 1, 0] - sx)
+        fy = sy + frac * (line_xy[seg + 1, 1] - sy)
+        tx, ty = unit_dir[seg, 0], unit_dir[seg, 1]
+        if frac <= 0.0 and seg > 0:
+            tx += unit_dir[seg - 1, 0]
+            ty += unit_dir[seg - 1, 1]
+        elif frac >= 1.0 and seg < last_segment:
+            tx += unit_dir[seg + 1, 0]
+            ty += unit_dir[seg + 1, 1]
+        dx, dy = x[i] - fx, y[i] - fy
+        left = tx * dy - ty * dx > 0.0
+        ratio = fx / EARTH_RADIUS_M
+        ground = math.hypot(dx, dy) / (1.0 + 0.5 * ratio * ratio)
+        offset[i] = ground if left == home_left else -ground
+        km[i] = (vertex_m[seg] + frac * (vertex_m[seg + 1] - vertex_m[seg])) / 1000.0
+        foot_x[i] = fx
+        foot_y[i] = fy
+    return km, offset, foot_x, foot_y
 
 
 def _unit_directions(xy: FloatArray) -> FloatArray:
