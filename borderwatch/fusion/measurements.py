@@ -12,6 +12,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 import numpy as np
 import numpy.typing as npt
@@ -64,15 +65,15 @@ class DetectionBatch:
     class_index: IntArray  # (n,) index into CLASSES, -1 for unknown
     class_conf: FloatArray  # (n,)
     velocity: FloatArray  # (n,2) reported velocity, NaN when not reported
-    sensor: list[str]
-    sensor_code: IntArray  # (n,) small integer per sensor id, stable for one tracker
+    sensor_code: IntArray  # (n,) small integer per sensor id, stable for one tracker (the caller's sensor_codes)
 
     @property
     def size(self) -> int:
         return int(self.time.size)
 
-    def take(self, index: IntArray | npt.NDArray[np.bool_]) -> DetectionBatch:
-        idx = np.flatnonzero(index) if index.dtype == np.bool_ else index
+    def take(self, index: IntArray | npt.NDArray[np.bool_] | slice) -> DetectionBatch:
+        """A sub-batch: by indices, a mask, or a slice (views, no copies)."""
+        idx = np.flatnonzero(index) if isinstance(index, np.ndarray) and index.dtype == np.bool_ else index
         return DetectionBatch(
             self.time[idx],
             self.z[idx],
@@ -80,9 +81,20 @@ class DetectionBatch:
             self.class_index[idx],
             self.class_conf[idx],
             self.velocity[idx],
-            [self.sensor[i] for i in idx.tolist()],
             self.sensor_code[idx],
         )
+
+
+# The fields of a Detection read in one C-level call per record; the batch is then built column by
+# column (per-record Python work was most of this stage's cost).
+_COLUMNS = attrgetter(
+    "time", "lat", "lon", "sigma_m", "object_class", "class_conf", "sensor_id", "speed_mps", "heading_deg"
+)
+
+
+def _floats(values: Sequence[float | None]) -> FloatArray:
+    """A column of optional floats as an array, None as NaN."""
+    return np.array(values, dtype=np.float64)
 
 
 def to_batch(
@@ -95,21 +107,27 @@ def to_batch(
 ) -> DetectionBatch:
     """Detections (any order) as a time-sorted batch; unplaceable ones are counted in `skipped`."""
     n = len(detections)
-    polar = np.fromiter((d.lat is None for d in detections), bool, n)
-    time = np.fromiter((d.time for d in detections), np.float64, n)
+    if n == 0:
+        return DetectionBatch(
+            np.empty(0), np.empty((0, 2)), np.empty((0, 2, 2)), np.empty(0, np.int64), np.empty(0),
+            np.empty((0, 2)), np.empty(0, np.int64),
+        )  # fmt: skip
+    times, lats, lons, sigmas, classes, confs, sensor_ids, speeds, headings = zip(
+        *map(_COLUMNS, detections), strict=True
+    )
+    polar = np.array([v is None for v in lats], dtype=bool)
+    time = _floats(times)
     z = np.full((n, 2), np.nan)
     r = np.zeros((n, 2, 2))
     ok = np.ones(n, bool)
 
     cart = np.flatnonzero(~polar)
     if cart.size:
-        lat = np.fromiter((detections[i].lat for i in cart.tolist()), np.float64, cart.size)
-        lon = np.fromiter((detections[i].lon for i in cart.tolist()), np.float64, cart.size)
-        x, y = frame.to_xy(lat, lon)
+        x, y = frame.to_xy(_floats(lats)[cart], _floats(lons)[cart])
         z[cart, 0], z[cart, 1] = x, y
-        sigma = np.fromiter(
-            (detections[i].sigma_m or params.default_sigma_m for i in cart.tolist()), np.float64, cart.size
-        )
+        sigma = _floats(sigmas)[cart]
+        # As `sigma_m or default`: absent or zero takes the default.
+        sigma = np.where(np.isnan(sigma) | (sigma == 0.0), params.default_sigma_m, sigma)
         r[cart, 0, 0] = r[cart, 1, 1] = sigma * sigma
 
     pol = np.flatnonzero(polar)
@@ -165,22 +183,11 @@ def to_batch(
     ok &= ~bad
     keep = np.flatnonzero(ok)
     keep = keep[np.argsort(time[keep], kind="stable")]
-    cls = np.fromiter((CLASS_INDEX.get(detections[i].object_class, -1) for i in keep.tolist()), np.int64, keep.size)
-    conf = np.fromiter((detections[i].class_conf for i in keep.tolist()), np.float64, keep.size)
-    velocity = np.full((keep.size, 2), np.nan)
-    with_speed = [
-        j
-        for j, i in enumerate(keep.tolist())
-        if detections[i].speed_mps is not None and detections[i].heading_deg is not None
-    ]
-    if with_speed:
-        rows = np.asarray(with_speed)
-        speed = np.fromiter((detections[keep[j]].speed_mps or 0.0 for j in with_speed), np.float64, rows.size)
-        heading = np.radians(
-            np.fromiter((detections[keep[j]].heading_deg or 0.0 for j in with_speed), np.float64, rows.size)
-        )
-        velocity[rows, 0] = speed * np.sin(heading)
-        velocity[rows, 1] = speed * np.cos(heading)
-    sensors = [detections[i].sensor_id for i in keep.tolist()]
-    codes = np.fromiter((sensor_codes.setdefault(s, len(sensor_codes)) for s in sensors), np.int64, len(sensors))
-    return DetectionBatch(time[keep], z[keep], r[keep], cls, conf, velocity, sensors, codes)
+    cls = np.array([CLASS_INDEX.get(c, -1) for c in classes], dtype=np.int64)[keep]
+    conf = _floats(confs)[keep]
+    speed, heading = _floats(speeds)[keep], np.radians(_floats(headings)[keep])
+    # Not reported (None, NaN here) in either field: no velocity.
+    velocity = np.column_stack([speed * np.sin(heading), speed * np.cos(heading)])
+    kept = keep.tolist()
+    codes = np.array([sensor_codes.setdefault(sensor_ids[i], len(sensor_codes)) for i in kept], dtype=np.int64)
+    return DetectionBatch(time[keep], z[keep], r[keep], cls, conf, velocity, codes)

@@ -106,8 +106,7 @@ class Tracker:
         if ready:
             self.pending = [d for d in self.pending if d.time >= horizon]
             batch = to_batch(ready, self.frame, self.sites, self.params, out.skipped, self._sensor_codes)
-            for sensor_id, t in zip(batch.sensor, batch.time.tolist(), strict=True):
-                self.events.heard(sensor_id, t)
+            self._heard(batch)
             edges = (
                 np.arange(batch.time[0], batch.time[-1] + self.params.window_s, self.params.window_s)
                 if batch.size
@@ -117,7 +116,7 @@ class Tracker:
             start = 0
             for stop in [*cuts.tolist(), batch.size]:
                 if stop > start:
-                    self._step(batch.take(np.arange(start, stop)), out)
+                    self._step(batch.take(slice(start, stop)), out)
                     # Life cycle at every batch, not every call: a call may carry minutes of data.
                     self._housekeeping(float(batch.time[stop - 1]), out)
                 start = max(start, stop)
@@ -126,6 +125,17 @@ class Tracker:
         if len(self._seen) > 200_000:
             cutoff = horizon - self.params.duplicate_memory_s
             self._seen = {k: v for k, v in self._seen.items() if v >= cutoff}
+
+    def _heard(self, batch: DetectionBatch) -> None:
+        """Each sensor in the batch heard from, once, at its latest detection (as hearing every one in turn)."""
+        if batch.size == 0:
+            return
+        latest = np.full(len(self._sensor_codes), -np.inf)
+        np.maximum.at(latest, batch.sensor_code, batch.time)
+        names = list(self._sensor_codes)  # codes are given in insertion order
+        # In code order: sensors new in this batch were coded in the order they first report.
+        for code in np.flatnonzero(np.isfinite(latest)).tolist():
+            self.events.heard(names[code], float(latest[code]))
 
     def _q(self, rows: IntArray | slice = slice(None)) -> FloatArray:
         return np.asarray(np.exp(self.tracks.logp[rows]) @ self._accel, dtype=np.float64)
