@@ -88,13 +88,20 @@ class DetectionBatch:
 # The fields of a Detection read in one C-level call per record; the batch is then built column by
 # column (per-record Python work was most of this stage's cost).
 _COLUMNS = attrgetter(
-    "time", "lat", "lon", "sigma_m", "object_class", "class_conf", "sensor_id", "speed_mps", "heading_deg"
-)
+    "time", "lat", "lon", "sigma_m", "object_class", "class_conf", "sensor_id", "speed_mps", "heading_deg",
+    "range_m", "bearing_deg", "sigma_range_m", "sigma_bearing_deg",
+)  # fmt: skip
 
 
 def _floats(values: Sequence[float | None]) -> FloatArray:
     """A column of optional floats as an array, None as NaN."""
     return np.array(values, dtype=np.float64)
+
+
+def _first_set(first: FloatArray, second: FloatArray, default: float) -> FloatArray:
+    """Elementwise `first or second or default` over columns where NaN stands for absent."""
+    out = np.where(np.isnan(first) | (first == 0.0), second, first)
+    return np.where(np.isnan(out) | (out == 0.0), default, out)
 
 
 def to_batch(
@@ -112,9 +119,10 @@ def to_batch(
             np.empty(0), np.empty((0, 2)), np.empty((0, 2, 2)), np.empty(0, np.int64), np.empty(0),
             np.empty((0, 2)), np.empty(0, np.int64),
         )  # fmt: skip
-    times, lats, lons, sigmas, classes, confs, sensor_ids, speeds, headings = zip(
-        *map(_COLUMNS, detections), strict=True
-    )
+    (
+        times, lats, lons, sigmas, classes, confs, sensor_ids, speeds, headings,
+        ranges, bearings, sigma_ranges, sigma_bearings,
+    ) = zip(*map(_COLUMNS, detections), strict=True)  # fmt: skip
     polar = np.array([v is None for v in lats], dtype=bool)
     time = _floats(times)
     z = np.full((n, 2), np.nan)
@@ -132,38 +140,46 @@ def to_batch(
 
     pol = np.flatnonzero(polar)
     if pol.size:
-        site_list = [sites.get(detections[i].sensor_id) for i in pol.tolist()]
-        known = np.fromiter((s is not None for s in site_list), bool, pol.size)
+        # Sites looked up once per sensor, then spread to its detections by index.
+        pol_list = pol.tolist()
+        pol_sensors = [sensor_ids[i] for i in pol_list]
+        names = list(dict.fromkeys(pol_sensors))
+        number = {name: k for k, name in enumerate(names)}
+        which = np.array([number[name] for name in pol_sensors], dtype=np.int64)
+        site_of = [sites.get(name) for name in names]
+        known = np.array([site is not None for site in site_of], dtype=bool)[which]
         if not known.all():
             skipped["unknown_sensor_polar"] += int((~known).sum())
             ok[pol[~known]] = False
         idx = pol[known]
-        sites_k = [s for s in site_list if s is not None]
         if idx.size:
-            dets = [detections[i] for i in idx.tolist()]
-            rng = np.fromiter((d.range_m or 0.0 for d in dets), np.float64, idx.size)
-            brg = np.radians(np.fromiter((d.bearing_deg or 0.0 for d in dets), np.float64, idx.size))
-            sx = np.fromiter((s.x for s in sites_k), np.float64, idx.size)
-            sy = np.fromiter((s.y for s in sites_k), np.float64, idx.size)
-            conv = np.fromiter((s.convergence_rad for s in sites_k), np.float64, idx.size)
-            scale = np.fromiter((s.scale for s in sites_k), np.float64, idx.size)
-            sr = np.fromiter(
-                (
-                    d.sigma_range_m or s.sigma_range_m or params.default_sigma_range_m
-                    for d, s in zip(dets, sites_k, strict=True)
-                ),
-                np.float64,
-                idx.size,
-            )
-            sb = np.radians(
-                np.fromiter(
+            which = which[known]
+            site_rows = [site for site in site_of if site is not None]
+            at = np.cumsum([site is not None for site in site_of]) - 1  # index among the known sites
+            site_table = np.array(
+                [
                     (
-                        d.sigma_bearing_deg or s.sigma_bearing_deg or params.default_sigma_bearing_deg
-                        for d, s in zip(dets, sites_k, strict=True)
-                    ),
-                    np.float64,
-                    idx.size,
-                )
+                        site.x,
+                        site.y,
+                        site.convergence_rad,
+                        site.scale,
+                        site.sigma_range_m or np.nan,
+                        site.sigma_bearing_deg or np.nan,
+                    )
+                    for site in site_rows
+                ],
+                dtype=np.float64,
+            )[at[which]]
+            sx, sy, conv, scale = site_table[:, 0], site_table[:, 1], site_table[:, 2], site_table[:, 3]
+            # As `detection's or site's or the default`: absent (NaN here) or zero falls through.
+            sr = _first_set(_floats(sigma_ranges)[idx], site_table[:, 4], params.default_sigma_range_m)
+            sb = np.radians(
+                _first_set(_floats(sigma_bearings)[idx], site_table[:, 5], params.default_sigma_bearing_deg)
+            )
+            # An absent range or bearing counts as 0 (as before); a NaN one leaves the detection unplaceable.
+            rng = np.array([0.0 if ranges[i] is None else ranges[i] for i in idx.tolist()], dtype=np.float64)
+            brg = np.radians(
+                np.array([0.0 if bearings[i] is None else bearings[i] for i in idx.tolist()], dtype=np.float64)
             )
             theta = brg + conv
             u = np.column_stack([np.sin(theta), np.cos(theta)])  # along the beam
