@@ -46,6 +46,9 @@ LIVE_MOVERS = 1_000  # one detection per mover per second: the live feed's rate 
 LIVE_SCANS = 20  # seconds of live feed per latency run
 T0 = 1795478400.0
 STORE_URL = os.environ.get("BORDERWATCH_BENCH_DATABASE_URL") or None
+# BW_BENCH_SERVICE=latency runs the latency part only; BW_BENCH_LAGS=1,0.5 picks the fusion_lag_s values it runs
+PARTS = os.environ.get("BW_BENCH_SERVICE", "throughput,latency").split(",")
+STAGES = ("commit", "queued", "held", "tracker", "stored", "pushed")
 Batches = list[tuple[str, list[dict[str, Any]]]]
 
 
@@ -195,11 +198,18 @@ def run(console: Console) -> None:
 
 
 def _run(console: Console, model: Any, workdir: Path) -> None:
+    if "throughput" in PARTS:
+        _throughput(console, model, workdir)
+    if "latency" in PARTS:
+        _latency(console, model, workdir)
+
+
+def _throughput(console: Console, model: Any, workdir: Path) -> None:
     # The WebSocket run continues in time after the HTTP one, so the tracker sees fresh movers.
     http_load, ws_load, peer_load = load(model, "h"), load(model, "w", T0 + POINTS * 5 + 600), load(model, "p")
     n = sum(len(b) for _, b in http_load)
     peer = in_process_rate(model, peer_load, workdir)
-    with service_process(workdir) as (url, keys, http):
+    with service_process(workdir) as (url, keys, _http):
         http_ok, http_s = drive(http_load, http_sender(url, keys))
         sockets: dict[tuple[int, str], Any] = {}
 
@@ -214,26 +224,6 @@ def _run(console: Console, model: Any, workdir: Path) -> None:
         ws_ok, ws_s = drive(ws_load, send_ws)
         for ws in sockets.values():
             ws.close()
-    latency_runs = []  # (lag_s, accepted, seconds, requests, behind, p50, p99, alerts, events, skipped)
-    for lag in (TrackerParams().lag_s, LIVE_LAG_S):
-        with service_process(workdir, fusion_lag_s=str(lag)) as (url, keys, http):
-            live = load(model, f"live{lag}", 0.0, window=1, movers=LIVE_MOVERS, points=LIVE_SCANS, period_s=1.0)
-            # Data time is the wall clock: the feed starts two seconds from now and runs in real time.
-            start = time.time() + 2.0
-            for _, batch in live:
-                for d in batch:
-                    d["time"] = format_time(start + parse_time(d["time"]))
-            live_ok, live_s, behind = drive_live(live, http_sender(url, keys))
-            drained = time.monotonic()
-            time.sleep(lag + 0.5)  # what the tracker still holds back is released by the clock, if it is told it
-            while samples(http, "borderwatch_fusion_queue_batches") > 0 and time.monotonic() - drained < 120:
-                time.sleep(0.2)
-            latency_runs.append((
-                lag, live_ok, live_s, len(live), behind, samples(http, "borderwatch_ingest_to_alert_p50_seconds"),
-                samples(http, "borderwatch_ingest_to_alert_p99_seconds"), samples(http, "borderwatch_alerts_total{"),
-                samples(http, "borderwatch_events_total{"), samples(http, "borderwatch_fusion_skipped_total{"),
-            ))  # fmt: skip
-
     store = STORE_URL.split("://")[0] if STORE_URL else "sqlite"
     table = Table(title=f"Service ingest ({store}): {n:,} detections per run, {MOVERS} movers, {CLIENTS} clients, "
                   f"loopback; {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")  # fmt: skip
@@ -245,17 +235,59 @@ def _run(console: Console, model: Any, workdir: Path) -> None:
     for name, ok, seconds, size in rows:
         table.add_row(name, size, f"{ok:,}", f"{ok / seconds:,.0f}", f"{ok / seconds / peer:.2f}", ">= 20,000")
     console.print(table)
+
+
+def _latency(console: Console, model: Any, workdir: Path) -> None:
+    lags = [float(v) for v in os.environ.get("BW_BENCH_LAGS", "").split(",") if v] or [
+        TrackerParams().lag_s,
+        LIVE_LAG_S,
+    ]
+    latency_runs = []  # (lag_s, accepted, sent, requests, behind, p50, p99, alerts, events, skipped, stages)
+    for lag in lags:
+        with service_process(workdir, fusion_lag_s=str(lag)) as (url, keys, http):
+            live = load(model, f"live{lag}", 0.0, window=1, movers=LIVE_MOVERS, points=LIVE_SCANS, period_s=1.0)
+            # Data time is the wall clock: the feed starts two seconds from now and runs in real time.
+            start = time.time() + 2.0
+            for _, batch in live:
+                for d in batch:
+                    d["time"] = format_time(start + parse_time(d["time"]))
+            live_ok, _live_s, behind = drive_live(live, http_sender(url, keys))
+            drained = time.monotonic()
+            time.sleep(lag + 0.5)  # what the tracker still holds back is released by the clock, if it is told it
+            while samples(http, "borderwatch_fusion_queue_batches") > 0 and time.monotonic() - drained < 120:
+                time.sleep(0.2)
+            stage_metric = 'borderwatch_ingest_to_alert_stage_seconds{{quantile="{}",stage="{}"}}'
+            stages = {(s, q): samples(http, stage_metric.format(q, s)) for s in STAGES for q in ("0.5", "0.99")}
+            latency_runs.append((
+                lag, live_ok, sum(len(b) for _, b in live), len(live), behind,
+                samples(http, "borderwatch_ingest_to_alert_p50_seconds"),
+                samples(http, "borderwatch_ingest_to_alert_p99_seconds"), samples(http, "borderwatch_alerts_total{"),
+                samples(http, "borderwatch_events_total{"),
+                samples(http, 'borderwatch_fusion_skipped_total{reason="late"}'),
+                stages,
+            ))  # fmt: skip
     latency = Table(title=f"ingest→alert latency, live feed: {LIVE_MOVERS:,} movers seen once a second "
-                    f"({LIVE_MOVERS:,} detections/s for {LIVE_SCANS} s) over HTTP; from a batch's receipt to "
-                    "its alert stored and pushed")  # fmt: skip
-    for column in ("tracker lag_s", "detections/request", "accepted", "sends behind schedule (worst)", "p50", "p99",
-                   "alerts", "events", "skipped (late/duplicate)", "target p99"):  # fmt: skip
+                    f"({LIVE_MOVERS:,} detections/s for {LIVE_SCANS} s) over HTTP; from a detection's receipt to "
+                    f"its alert stored and pushed; load {os.getloadavg()[0]:.1f}")  # fmt: skip
+    for column in ("fusion_lag_s", "detections/request", "accepted", "sends behind schedule (worst)", "p50", "p99",
+                   "alerts", "events", "skipped as late", "target p99"):  # fmt: skip
         latency.add_column(column, justify="right")
-    for lag, ok, _s, requests, behind, p50, p99, alerts, events, skipped in latency_runs:
+    for lag, ok, sent, requests, behind, p50, p99, alerts, events, late, _ in latency_runs:
         latency.add_row(f"{lag:g}", f"{ok / requests:,.0f}", f"{ok:,}", f"{behind * 1000:,.0f} ms",
                         f"{p50 * 1000:,.0f} ms", f"{p99 * 1000:,.0f} ms", f"{alerts:,.0f}", f"{events:,.0f}",
-                        f"{skipped:,.0f}", "< 500 ms")  # fmt: skip
+                        f"{late:,.0f} ({late / max(sent, 1):.1%})", "< 500 ms")  # fmt: skip
     console.print(latency)
+    split = Table(title="where an alert's latency goes: p50 / p99 of each stage (ms), each from the end of the one "
+                  "before: receipt → commit → queued for fusion → held by the tracker's lag → tracker → alert "
+                  "stored → pushed")  # fmt: skip
+    split.add_column("fusion_lag_s", justify="right")
+    for stage in STAGES:
+        split.add_column(stage, justify="right")
+    for run in latency_runs:
+        stages = run[-1]
+        split.add_row(f"{run[0]:g}", *(f"{stages[(s, '0.5')] * 1000:,.0f} / {stages[(s, '0.99')] * 1000:,.0f}"
+                                       for s in STAGES))  # fmt: skip
+    console.print(split)
     console.print("The tracker holds data back by lag_s of data time to put late arrivals in order, so in a "
                   "real-time feed that lag is a floor under the latency; the service setting fusion_lag_s lowers "
                   "it for live feeds at the cost of skipping detections later than that.")  # fmt: skip

@@ -13,7 +13,7 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -72,7 +72,15 @@ def default_tracker(model: BorderModel, lag_s: float | None = None) -> TrackerLi
 @dataclass
 class _Batch:
     records: list[Detection | Heartbeat]
-    received_at: float
+    received_at: float  # the earliest receipt of the requests committed together
+    committed_at: float = math.nan
+    taken_at: float = math.nan  # when the fusion thread took it from the queue
+    oldest: float = math.nan  # data time span of its detections
+    newest: float = math.nan
+
+
+# The stages of ingest→alert latency, in order, each timed from the end of the one before it.
+STAGES = ("commit", "queued", "held", "tracker", "stored", "pushed")
 
 
 class Service:
@@ -109,10 +117,12 @@ class Service:
         self._queue: queue.Queue[_Batch | None] = queue.Queue(maxsize=10_000)
         self._data_offset = -math.inf  # newest detection time minus its arrival (wall) time: the data clock
         # (newest data time, receipt) of fused batches the tracker may still hold back, oldest first
-        self._held: deque[tuple[float, float]] = deque(maxlen=100_000)
+        self._held: deque[_Batch] = deque(maxlen=100_000)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.latencies: deque[float] = deque(maxlen=100_000)  # ingest→alert seconds, for the benchmark
+        # the same split by stage (STAGES): where an alert's latency went
+        self.stage_latencies: dict[str, deque[float]] = {stage: deque(maxlen=100_000) for stage in STAGES}
         self._rates: dict[str, deque[tuple[float, int]]] = {}
         self.registry = CollectorRegistry()
         r = self.registry
@@ -128,6 +138,13 @@ class Service:
         self.m_p99.set_function(self.latency_p99)
         self.m_p50 = Gauge("borderwatch_ingest_to_alert_p50_seconds", "median over the last 100,000 alerts", registry=r)
         self.m_p50.set_function(lambda: self.latency_quantile(0.5))
+        self.m_stage = Gauge(
+            "borderwatch_ingest_to_alert_stage_seconds", "Quantiles of each stage of ingest→alert latency",
+            ["stage", "quantile"], registry=r,
+        )  # fmt: skip
+        for stage in STAGES:
+            for q in (0.5, 0.99):
+                self.m_stage.labels(stage, str(q)).set_function(_quantile_of(self.stage_latencies[stage], q))
         self.m_queue = Gauge("borderwatch_fusion_queue_batches", "Batches waiting for fusion", registry=r)
         self.m_skipped = Counter("borderwatch_fusion_skipped_total", "Records the tracker skipped", ["reason"],
                                  registry=r)  # fmt: skip
@@ -142,8 +159,7 @@ class Service:
 
     def latency_quantile(self, q: float) -> float:
         """Quantile `q` of ingest→alert latency over the recent alerts (0 when none yet)."""
-        samples = sorted(self.latencies)
-        return samples[min(len(samples) - 1, int(q * len(samples)))] if samples else 0.0
+        return _quantile(self.latencies, q)
 
     def fusion_backlog(self) -> int:
         """Ingested batches waiting for the tracker."""
@@ -235,7 +251,7 @@ class Service:
         if group and self.tracker is not None:
             # One hand-off per commit, not per request: each put wakes the fusion thread. The group's
             # earliest receipt stands for all of it, so latency is never under-reported.
-            self._queue.put(_Batch(group, min(r.received_at for r in results)))
+            self._queue.put(_Batch(group, min(r.received_at for r in results), committed_at=self.clock()))
         self.m_queue.set(self._queue.qsize())
 
     def _publish_after_commit(self, topic: str, message: Any) -> None:
@@ -269,6 +285,7 @@ class Service:
                 continue
             if first is None:
                 break
+            first.taken_at = self.clock()
             batches = [first]
             while len(batches) < 200:  # drain what queued up so fusion keeps pace under load
                 try:
@@ -278,6 +295,7 @@ class Service:
                 if more is None:
                     self._stop.set()
                     break
+                more.taken_at = first.taken_at
                 batches.append(more)
             self.m_queue.set(self._queue.qsize())
             try:
@@ -290,20 +308,21 @@ class Service:
         """Run the tracker over queued batches and store its tracks, events and alerts."""
         if self.tracker is None:
             return
+        started = self.clock()
         records = sorted((r for b in batches for r in b.records), key=lambda r: r.time)
         # The data clock now: sensor time runs ahead of the newest detection by the wall time since it
         # came in (a lower bound, so nothing in flight is taken for late; replays keep their own time).
         for b in batches:
             if b.records:
-                newest = max(r.time for r in b.records)
+                times = [r.time for r in b.records]
+                oldest, newest = min(times), max(times)
                 self._data_offset = max(self._data_offset, newest - b.received_at)
-                self._held.append((newest, b.received_at))
+                self._held.append(replace(b, records=[], oldest=oldest, newest=newest))
         output = self.tracker.process(records, now=self.clock() + self._data_offset)
-        # What this call releases came in no earlier than the oldest batch still held: its receipt
-        # starts the ingest→alert clock, also when the clock alone released it (a tick with no batch).
-        received_at = min((at for _, at in self._held), default=self.clock())
+        decided = self.clock()
+        held = list(self._held)  # what this call's events may have come from
         released_until = getattr(self.tracker, "processed_until", math.inf)
-        while self._held and self._held[0][0] <= released_until:
+        while self._held and self._held[0].newest <= released_until:
             self._held.popleft()
         if not batches and not (output.events or output.track_states):
             return
@@ -316,10 +335,20 @@ class Service:
             replace(e, event_id=f"{self.run}{e.event_id}", track_ids=tuple(f"{self.run}{t}" for t in e.track_ids))
             for e in output.events
         ]
-        self.record_fusion(states, events, received_at)
+        origins = {e.event_id: _origin(held, e.time) for e in events}
+        self._record(states, events, origins.get, started, decided)
 
     def record_fusion(self, states: Sequence[TrackState], events: Sequence[BorderEvent], received_at: float) -> None:
-        """Store track states and events, open/update alerts, push the changes on the bus."""
+        """Store track states and events, open/update alerts, push the changes on the bus; the
+        ingest→alert clock of a new alert starts at `received_at`."""
+        now = self.clock()
+        origin = _Batch([], received_at, received_at, received_at)
+        self._record(states, events, lambda _: origin, now, now)
+
+    def _record(
+        self, states: Sequence[TrackState], events: Sequence[BorderEvent],
+        origin_of: Callable[[str], _Batch | None], started: float, decided: float,
+    ) -> None:  # fmt: skip
         now = self.clock()
         with self.session() as session:
             latest: dict[str, TrackState] = {s.track_id: s for s in states}
@@ -339,17 +368,29 @@ class Service:
                 row.object_class, row.class_prob, row.status = s.object_class, s.class_prob, s.status
                 row.speed_mps, row.heading_deg = s.speed_mps, s.heading_deg
             changes = alerting.apply_events(session, self.rules, events, now)
+        stored = self.clock()
         for e in events:
             self.m_events.labels(e.type).inc()
         for s in latest.values():
             self.bus.publish("track", s.to_json())
-        done = self.clock()
+        for change in changes:
+            self.bus.publish("alert", change.alert)
+        pushed = self.clock()
         for change in changes:
             if change.created:
                 self.m_alerts.labels(change.alert["priority"]).inc()
-                self.m_latency.observe(done - received_at)
-                self.latencies.append(done - received_at)
-            self.bus.publish("alert", change.alert)
+                origin = origin_of(str(change.alert["event_ids"][0])) if change.alert["event_ids"] else None
+                self._observe_latency(origin or _Batch([], started), started, decided, stored, pushed)
+
+    def _observe_latency(self, origin: _Batch, started: float, decided: float, stored: float, pushed: float) -> None:
+        total = pushed - origin.received_at
+        self.m_latency.observe(total)
+        self.latencies.append(total)
+        taken = origin.taken_at if math.isfinite(origin.taken_at) else started
+        committed = origin.committed_at if math.isfinite(origin.committed_at) else taken
+        marks = (origin.received_at, committed, taken, started, decided, stored, pushed)
+        for stage, begin, end in zip(STAGES, marks[:-1], marks[1:], strict=True):
+            self.stage_latencies[stage].append(end - begin)
 
     # ------------------------------------------------------------------ housekeeping
 
@@ -501,6 +542,22 @@ class Service:
             after = alerting.transition(session, alert_id, target, actor, self.clock(), **kwargs)
         self.bus.publish("alert", after)
         return after
+
+
+def _quantile(samples: Iterable[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
+
+def _quantile_of(samples: deque[float], q: float) -> Callable[[], float]:
+    return lambda: _quantile(samples, q)
+
+
+def _origin(held: Sequence[_Batch], event_time: float) -> _Batch | None:
+    """The batch an event at `event_time` most likely came from: of the held batches whose data span
+    covers that time, the one received first (never under-reports); else the oldest one held."""
+    covering = [b for b in held if b.oldest <= event_time <= b.newest]
+    return min(covering or held, key=lambda b: b.received_at, default=None)
 
 
 def patrol_dict(patrol: PatrolRow) -> dict[str, Any]:
