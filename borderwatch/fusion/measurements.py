@@ -9,9 +9,11 @@ May import: NumPy, borderwatch.geo, borderwatch.sensors.formats, fusion.params.
 from __future__ import annotations
 
 import math
+import operator
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from operator import attrgetter
 
 import numpy as np
@@ -85,11 +87,14 @@ class DetectionBatch:
         )
 
 
-# The fields of a Detection read in one C-level call per record; the batch is then built column by
-# column (per-record Python work was most of this stage's cost).
-_COLUMNS = attrgetter(
-    "time", "lat", "lon", "sigma_m", "object_class", "class_conf", "sensor_id", "speed_mps", "heading_deg",
-    "range_m", "bearing_deg", "sigma_range_m", "sigma_bearing_deg",
+# The fields of a Detection read column by column, each in one C-level pass (per-record tuples cost
+# more, mostly in the garbage collector's passes over them).
+_COLUMNS = tuple(
+    attrgetter(name)
+    for name in (
+        "time", "lat", "lon", "sigma_m", "object_class", "class_conf", "sensor_id", "speed_mps", "heading_deg",
+        "range_m", "bearing_deg", "sigma_range_m", "sigma_bearing_deg",
+    )
 )  # fmt: skip
 
 
@@ -122,8 +127,12 @@ def to_batch(
     (
         times, lats, lons, sigmas, classes, confs, sensor_ids, speeds, headings,
         ranges, bearings, sigma_ranges, sigma_bearings,
-    ) = zip(*map(_COLUMNS, detections), strict=True)  # fmt: skip
-    polar = np.array([v is None for v in lats], dtype=bool)
+    ) = (list(map(column, detections)) for column in _COLUMNS)  # fmt: skip
+    polar = np.fromiter(map(operator.is_, lats, repeat(None)), dtype=bool, count=n)
+    # Every record's sensor as a small local number, in order of first appearance.
+    local_names = list(dict.fromkeys(sensor_ids))
+    local_number = {name: k for k, name in enumerate(local_names)}
+    sensor_local = np.fromiter(map(local_number.__getitem__, sensor_ids), dtype=np.int64, count=n)
     time = _floats(times)
     z = np.full((n, 2), np.nan)
     r = np.zeros((n, 2, 2))
@@ -141,12 +150,8 @@ def to_batch(
     pol = np.flatnonzero(polar)
     if pol.size:
         # Sites looked up once per sensor, then spread to its detections by index.
-        pol_list = pol.tolist()
-        pol_sensors = [sensor_ids[i] for i in pol_list]
-        names = list(dict.fromkeys(pol_sensors))
-        number = {name: k for k, name in enumerate(names)}
-        which = np.array([number[name] for name in pol_sensors], dtype=np.int64)
-        site_of = [sites.get(name) for name in names]
+        site_of = [sites.get(name) for name in local_names]
+        which = sensor_local[pol]
         known = np.array([site is not None for site in site_of], dtype=bool)[which]
         if not known.all():
             skipped["unknown_sensor_polar"] += int((~known).sum())
@@ -176,11 +181,9 @@ def to_batch(
             sb = np.radians(
                 _first_set(_floats(sigma_bearings)[idx], site_table[:, 5], params.default_sigma_bearing_deg)
             )
-            # An absent range or bearing counts as 0 (as before); a NaN one leaves the detection unplaceable.
-            rng = np.array([0.0 if ranges[i] is None else ranges[i] for i in idx.tolist()], dtype=np.float64)
-            brg = np.radians(
-                np.array([0.0 if bearings[i] is None else bearings[i] for i in idx.tolist()], dtype=np.float64)
-            )
+            # An absent or NaN range or bearing leaves the detection unplaceable (counted below).
+            rng = _floats(ranges)[idx]
+            brg = np.radians(_floats(bearings)[idx])
             theta = brg + conv
             u = np.column_stack([np.sin(theta), np.cos(theta)])  # along the beam
             w = np.column_stack([np.cos(theta), -np.sin(theta)])  # across it
@@ -199,11 +202,16 @@ def to_batch(
     ok &= ~bad
     keep = np.flatnonzero(ok)
     keep = keep[np.argsort(time[keep], kind="stable")]
-    cls = np.array([CLASS_INDEX.get(c, -1) for c in classes], dtype=np.int64)[keep]
+    cls = np.fromiter(map(CLASS_INDEX.get, classes, repeat(-1)), dtype=np.int64, count=n)[keep]
     conf = _floats(confs)[keep]
     speed, heading = _floats(speeds)[keep], np.radians(_floats(headings)[keep])
     # Not reported (None, NaN here) in either field: no velocity.
     velocity = np.column_stack([speed * np.sin(heading), speed * np.cos(heading)])
-    kept = keep.tolist()
-    codes = np.array([sensor_codes.setdefault(sensor_ids[i], len(sensor_codes)) for i in kept], dtype=np.int64)
+    # The tracker's codes: sensors new to it are numbered in the order they first report in time.
+    local = sensor_local[keep]
+    present, first = np.unique(local, return_index=True)
+    code_of = np.zeros(len(local_names), dtype=np.int64)
+    for k in present[np.argsort(first, kind="stable")].tolist():
+        code_of[k] = sensor_codes.setdefault(local_names[k], len(sensor_codes))
+    codes = code_of[local]
     return DetectionBatch(time[keep], z[keep], r[keep], cls, conf, velocity, codes)

@@ -39,12 +39,13 @@ def test_batch_matches_each_detection_placed_by_hand(toy_model: BorderModel) -> 
                   sigma_range_m=0.0),  # zero sigma: the site's, then the default bearing sigma
         Detection("p3", "nowhere", 15.0, "person", 0.9, range_m=300.0, bearing_deg=10.0),  # unknown sensor
         Detection("p4", "tower-1", 5.0, "person", 0.9, range_m=math.nan, bearing_deg=10.0),  # unplaceable
+        Detection("p5", "tower-1", 6.0, "person", 0.9, bearing_deg=10.0),  # no range: unplaceable, not at the mast
     ]  # fmt: skip
     skipped: Counter[str] = Counter()
     codes: dict[str, int] = {}
     batch = to_batch(dets, frame, sites, params, skipped, codes)
 
-    assert skipped == Counter({"unknown_sensor_polar": 1, "unplaceable": 1})
+    assert skipped == Counter({"unknown_sensor_polar": 1, "unplaceable": 2})
     assert batch.time.tolist() == [10.0, 20.0, 25.0, 30.0]  # time order, bad ones out
     assert batch.class_index.tolist() == [1, 2, -1, 0]
     assert batch.class_conf.tolist() == [0.6, 0.7, 0.5, 0.8]
