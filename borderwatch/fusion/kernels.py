@@ -354,3 +354,47 @@ def _update_one(
     pu = pn - gain @ s @ gain.T
     p[i] = 0.5 * (pu + pu.T)
     jump[i] = max(jump[i], nis)
+
+
+KEEP, TO_COAST, GONE, DROP = 0, 1, 2, 3
+
+
+@numba.njit(cache=True)
+def life_cycle(
+    now: float,
+    p: FloatArray,
+    x: FloatArray,
+    first_t: FloatArray,
+    last_t: FloatArray,
+    hits: IntArray,
+    status: Int8Array,
+    logp: FloatArray,
+    max_speed: FloatArray,
+    confirm_window_s: float,
+    delete_after_s: float,
+    max_position_sigma_m: float,
+    coast_after_s: float,
+) -> Int8Array:  # pragma: no cover - compiled
+    """Each track's fate at `now`: KEEP, TO_COAST (confirmed and silent), GONE (firm and silent too long
+    or too uncertain: reported deleted) or DROP (a tentative that did not confirm in time, or moves
+    faster than its class can: dropped unreported). One pass instead of a dozen array passes per batch."""
+    n = x.shape[0]
+    fate = np.zeros(n, np.int8)
+    for i in range(n):
+        silent = now - last_t[i]
+        if status[i] == TENTATIVE:
+            if now - first_t[i] > confirm_window_s:
+                fate[i] = DROP
+            elif hits[i] >= 2:
+                vmax = 0.0
+                for c in range(logp.shape[1]):
+                    vmax += math.exp(logp[i, c]) * max_speed[c]
+                if math.hypot(x[i, 2], x[i, 3]) > 1.5 * vmax:
+                    fate[i] = DROP
+            continue
+        sigma = math.sqrt(max(p[i, 0, 0], p[i, 1, 1]))
+        if silent > delete_after_s or sigma > max_position_sigma_m:
+            fate[i] = GONE
+        elif status[i] == CONFIRMED and silent > coast_after_s:
+            fate[i] = TO_COAST
+    return fate

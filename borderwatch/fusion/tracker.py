@@ -19,7 +19,7 @@ from scipy.spatial import cKDTree
 from borderwatch.fusion.association import Gated, assign, gate
 from borderwatch.fusion.events import BorderEventDetector, heading_deg
 from borderwatch.fusion.kalman import predict, update
-from borderwatch.fusion.kernels import associate_slice
+from borderwatch.fusion.kernels import GONE, KEEP, TO_COAST, associate_slice, life_cycle
 from borderwatch.fusion.measurements import DetectionBatch, sensor_sites, to_batch
 from borderwatch.fusion.params import CLASSES, EventParams, TrackerParams
 from borderwatch.fusion.tracks import COASTING, CONFIRMED, STATUS_NAMES, TENTATIVE, TrackTable, track_id
@@ -373,21 +373,19 @@ class Tracker:
         tr = self.tracks
         p = self.params
         if len(tr):
-            silent = now - tr.last_t
-            sigma = np.sqrt(np.maximum(tr.p[:, 0, 0], tr.p[:, 1, 1]))
-            stale_tentative = (tr.status == TENTATIVE) & (now - tr.first_t > p.confirm_window_s)
-            speed = np.hypot(tr.x[:, 2], tr.x[:, 3])
-            vmax = np.exp(tr.logp) @ self._max_speed
-            implausible = (tr.status == TENTATIVE) & (tr.hits >= 2) & (speed > 1.5 * vmax)
-            firm = tr.status != TENTATIVE
-            gone = firm & ((silent > p.delete_after_s) | (sigma > p.max_position_sigma_m))
-            to_coast = (tr.status == CONFIRMED) & (silent > p.coast_after_s) & ~gone
-            if np.any(to_coast):
-                tr.status[to_coast] = COASTING
-                self._emit_states(np.flatnonzero(to_coast), out, at=now)
-            if np.any(gone):
-                self._emit_states(np.flatnonzero(gone), out, at=now, status="deleted")
-            tr.keep(~(gone | stale_tentative | implausible))
+            fate = life_cycle(
+                now, tr.p, tr.x, tr.first_t, tr.last_t, tr.hits, tr.status, tr.logp, self._max_speed,
+                p.confirm_window_s, p.delete_after_s, p.max_position_sigma_m, p.coast_after_s,
+            )  # fmt: skip
+            if fate.any():
+                to_coast = np.flatnonzero(fate == TO_COAST)
+                if to_coast.size:
+                    tr.status[to_coast] = COASTING
+                    self._emit_states(to_coast, out, at=now)
+                gone = np.flatnonzero(fate == GONE)
+                if gone.size:
+                    self._emit_states(gone, out, at=now, status="deleted")
+                tr.keep((fate == KEEP) | (fate == TO_COAST))
         out.events += self.events.silent_sensors(now)
 
     def _emit_states(
