@@ -398,3 +398,55 @@ def life_cycle(
         elif status[i] == CONFIRMED and silent > coast_after_s:
             fate[i] = TO_COAST
     return fate
+
+
+@numba.njit(cache=True)
+def _add_predicted(
+    x: FloatArray, p: FloatArray, i: int, dt: float, q: float, sign: float, diff: FloatArray, s: FloatArray
+) -> None:
+    """Add track i's state predicted by dt (times sign) to diff and its covariance to s (as fusion.kalman.predict)."""
+    diff[0] += sign * (x[i, 0] + x[i, 2] * dt)
+    diff[1] += sign * (x[i, 1] + x[i, 3] * dt)
+    diff[2] += sign * x[i, 2]
+    diff[3] += sign * x[i, 3]
+    for r in range(2):
+        for c in range(2):
+            s[r, c] += p[i, r, c] + (p[i, r, c + 2] + p[i, r + 2, c]) * dt + p[i, r + 2, c + 2] * (dt * dt)
+            s[r, c + 2] += p[i, r, c + 2] + p[i, r + 2, c + 2] * dt
+            s[r + 2, c] += p[i, r + 2, c] + p[i, r + 2, c + 2] * dt
+            s[r + 2, c + 2] += p[i, r + 2, c + 2]
+    a = abs(dt)
+    q3, q2, q1 = q * a**3 / 3.0, q * a * a / 2.0 * (1.0 if dt > 0 else (-1.0 if dt < 0 else 0.0)), q * a
+    for d in range(2):
+        s[d, d] += q3
+        s[d, d + 2] += q2
+        s[d + 2, d] += q2
+        s[d + 2, d + 2] += q1
+
+
+@numba.njit(cache=True)
+def pair_distance2(
+    x: FloatArray,
+    p: FloatArray,
+    t: FloatArray,
+    logp: FloatArray,
+    accel: FloatArray,
+    a: IntArray,
+    b: IntArray,
+    now: float,
+) -> FloatArray:  # pragma: no cover - compiled
+    """Squared Mahalanobis distance between the states of tracks a[k] and b[k], both predicted to `now`
+    (the cross-covariance of two tracks of one object is left out: that errs towards merging)."""
+    out = np.empty(a.size)
+    diff = np.empty(4)
+    s = np.empty((4, 4))
+    for k in range(a.size):
+        diff[:] = 0.0
+        s[:] = 0.0
+        for i, sign in ((a[k], 1.0), (b[k], -1.0)):
+            q = 0.0
+            for c in range(logp.shape[1]):
+                q += math.exp(logp[i, c]) * accel[c]
+            _add_predicted(x, p, i, now - t[i], q, sign, diff, s)
+        out[k] = diff @ np.linalg.solve(s, diff)
+    return out

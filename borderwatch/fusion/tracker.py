@@ -19,7 +19,7 @@ from scipy.spatial import cKDTree
 from borderwatch.fusion.association import Gated, assign, gate
 from borderwatch.fusion.events import BorderEventDetector, heading_deg
 from borderwatch.fusion.kalman import predict, update
-from borderwatch.fusion.kernels import GONE, KEEP, TO_COAST, associate_slice, life_cycle
+from borderwatch.fusion.kernels import GONE, KEEP, TO_COAST, associate_slice, life_cycle, pair_distance2
 from borderwatch.fusion.measurements import DetectionBatch, sensor_sites, to_batch
 from borderwatch.fusion.params import CLASSES, EventParams, TrackerParams
 from borderwatch.fusion.tracks import COASTING, CONFIRMED, STATUS_NAMES, TENTATIVE, TrackTable, track_id
@@ -342,7 +342,9 @@ class Tracker:
         # uncertainty, and merge only a likeness that lasts, so two objects passing each other survive.
         twin = both.copy()
         if np.any(both):
-            twin[both] = _state_distance2(tr, a[both], b[both], now, self._q()) < p.duplicate_chi2
+            twin[both] = (
+                pair_distance2(tr.x, tr.p, tr.t, tr.logp, self._accel, a[both], b[both], now) < p.duplicate_chi2
+            )
         if np.any(twin):
             # One sensor reporting both in one scan has told them apart (vehicles queued at a gate).
             cand = np.flatnonzero(twin)
@@ -486,18 +488,6 @@ class _Taken:
             close = np.abs(when[in_a][:, None] - when[in_b][None, :]) < same_scan_s
             together[k] = bool(np.any(same & close))
         return together
-
-
-def _state_distance2(tr: TrackTable, a: IntArray, b: IntArray, now: float, q: FloatArray) -> FloatArray:
-    """Squared Mahalanobis distance between the states of tracks a and b, both predicted to `now`
-    (the cross-covariance of two tracks of one object is left out: that errs towards merging)."""
-    if a.size == 0:
-        return np.empty(0)
-    rows = np.concatenate([a, b])
-    x, pc = predict(tr.x[rows], tr.p[rows], now - tr.t[rows], q[rows])
-    diff = x[: a.size] - x[a.size :]
-    s = pc[: a.size] + pc[a.size :]
-    return np.asarray(np.einsum("ni,ni->n", diff, np.linalg.solve(s, diff[:, :, None])[:, :, 0]), dtype=np.float64)
 
 
 def _subset(loc: Locations, mask: npt.NDArray[np.bool_]) -> Locations:

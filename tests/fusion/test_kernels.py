@@ -1,0 +1,58 @@
+"""Compiled per-batch kernels against the NumPy formulas they replace."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from borderwatch.fusion.kalman import predict
+from borderwatch.fusion.kernels import DROP, GONE, KEEP, TO_COAST, life_cycle, pair_distance2
+from borderwatch.fusion.tracks import COASTING, CONFIRMED, TENTATIVE
+
+
+def random_tracks(n: int, seed: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    root = rng.normal(size=(n, 4, 4))
+    p = root @ root.transpose(0, 2, 1) * 50.0 + np.eye(4) * 5.0
+    logp = np.log(rng.dirichlet(np.ones(3), size=n))
+    return {
+        "x": rng.normal(0.0, 300.0, size=(n, 4)) * np.array([1.0, 1.0, 0.01, 0.01]),
+        "p": p,
+        "t": rng.uniform(90.0, 100.0, n),
+        "logp": logp,
+    }
+
+
+def test_pair_distance_is_the_mahalanobis_distance_of_the_predicted_states() -> None:
+    tr = random_tracks(12, seed=3)
+    accel = np.array([0.05, 0.5, 0.1])
+    a, b = np.array([0, 2, 4, 7, 11]), np.array([1, 3, 9, 8, 0])
+    now = 103.0
+    q = np.exp(tr["logp"]) @ accel
+    rows = np.concatenate([a, b])
+    x, pc = predict(tr["x"][rows], tr["p"][rows], now - tr["t"][rows], q[rows])
+    diff = x[: a.size] - x[a.size :]
+    s = pc[: a.size] + pc[a.size :]
+    expected = np.einsum("ni,ni->n", diff, np.linalg.solve(s, diff[:, :, None])[:, :, 0])
+    got = pair_distance2(tr["x"], tr["p"], tr["t"], tr["logp"], accel, a, b, now)
+    np.testing.assert_allclose(got, expected, rtol=1e-9)
+    assert got.min() > 0.0
+
+
+def test_life_cycle_fates() -> None:
+    now = 200.0
+    max_speed = np.array([3.0, 40.0, 15.0])
+    person = np.log(np.array([0.98, 0.01, 0.01]))
+    # rows: fresh tentative; stale tentative; tentative too fast for a person; confirmed heard lately;
+    # confirmed silent a while; confirmed silent too long; coasting too uncertain; coasting quiet.
+    status = np.array([TENTATIVE, TENTATIVE, TENTATIVE, CONFIRMED, CONFIRMED, CONFIRMED, COASTING, COASTING], np.int8)
+    first_t = np.array([195.0, 150.0, 195.0, 100.0, 100.0, 100.0, 100.0, 100.0])
+    last_t = np.array([199.0, 199.0, 199.0, 199.0, 190.0, 100.0, 195.0, 195.0])
+    hits = np.array([1, 2, 3, 10, 10, 10, 10, 10])
+    x = np.zeros((8, 4))
+    x[:, 2] = [50.0, 1.0, 20.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+    p = np.tile(np.eye(4) * 100.0, (8, 1, 1))
+    p[6, 1, 1] = 1e8
+    logp = np.tile(person, (8, 1))
+    fate = life_cycle(now, p, x, first_t, last_t, hits, status, logp, max_speed, 20.0, 60.0, 2000.0, 5.0)
+    # A fresh tentative with one hit is not judged on speed yet.
+    assert fate.tolist() == [KEEP, DROP, DROP, KEEP, TO_COAST, GONE, GONE, KEEP]
