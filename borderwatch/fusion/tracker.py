@@ -54,7 +54,10 @@ class Tracker:
         self.latest = -math.inf  # latest data time seen
         self._seen: dict[str, float] = {}
         self._sensor_codes: dict[str, int] = {}
-        self._twins: dict[tuple[int, int], int] = {}  # pairs of track serials alike in consecutive batches
+        self._twins: dict[tuple[int, int], int] = {}
+        self._sector_ids = [
+            sector.id for sector in model.sectors
+        ]  # pairs of track serials alike in consecutive batches
         p = self.params
         self._accel = np.array([p.motion[c].accel_psd for c in CLASSES])
         self._max_speed = np.array([p.motion[c].max_speed_mps for c in CLASSES])
@@ -68,24 +71,29 @@ class Tracker:
         """
         out = FusionOutput()
         seen = self._seen
+        # Locals for the per-record loop: attribute look-ups were a good part of its cost.
+        keep = self.pending.append
+        processed_until = self.processed_until
+        latest = self.latest
         for record in records:
             if isinstance(record, Detection):
-                if record.id in seen:
+                ident, t = record.id, record.time
+                if ident in seen:
                     out.skipped["duplicate_id"] += 1
-                    continue
-                if not record.time >= self.processed_until:  # also catches NaN
+                elif not t >= processed_until:  # also catches NaN
                     out.skipped["late"] += 1
-                    continue
-                seen[record.id] = record.time
-                self.pending.append(record)
-                if record.time > self.latest:
-                    self.latest = record.time
+                else:
+                    seen[ident] = t
+                    keep(record)
+                    if t > latest:
+                        latest = t
             elif isinstance(record, Heartbeat):
-                out.events += self.events.heartbeat(record, max(self.latest, record.time))
-                if record.time > self.latest:
-                    self.latest = record.time
+                out.events += self.events.heartbeat(record, max(latest, record.time))
+                if record.time > latest:
+                    latest = record.time
             else:
                 out.skipped["not_a_detection"] += 1
+        self.latest = latest
         horizon = (self.latest if now is None else max(now, self.latest)) - self.params.lag_s
         self._advance(horizon, out)
         return out
@@ -183,7 +191,9 @@ class Tracker:
         # Locate once: the events and the emitted states both need km, offset and sector.
         lat, lon = self.frame.to_latlon(tr.x[rows, 0], tr.x[rows, 1])
         loc = self.model.locate_many(lat, lon)
-        not_new = ~np.isin(rows, confirmed_rows)
+        not_new = np.ones(len(tr), bool)
+        not_new[confirmed_rows] = False
+        not_new = not_new[rows]
         out.events += self.events.on_updates(tr, rows[not_new], _subset(loc, not_new), now)
         self._emit_states(rows, out, located=(lat, lon, loc))
         self._merge(now, taken)
@@ -416,13 +426,13 @@ class Tracker:
         speed = np.hypot(x[:, 2], x[:, 3])
         heading = heading_deg(x[:, 2], x[:, 3])
         sigma = np.sqrt(np.maximum(tr.p[rows, 0, 0], tr.p[rows, 1, 1]))
-        sector_ids = [self.model.sectors[i].id for i in loc.sector_index.tolist()]
-        names = [status or STATUS_NAMES[i] for i in tr.status[rows].tolist()]
+        sector_ids = list(map(self._sector_ids.__getitem__, loc.sector_index.tolist()))
+        names = [status] * rows.size if status else list(map(STATUS_NAMES.__getitem__, tr.status[rows].tolist()))
         # Plain Python lists first: indexing NumPy arrays element by element is far slower.
         out.track_states.extend(
             TrackState(tid, tt, la, lo, CLASSES[b], pr, sp, hd, st, sec, km, sg)
             for tid, tt, la, lo, b, pr, sp, hd, st, sec, km, sg in zip(
-                [track_id(i) for i in tr.serial[rows].tolist()],
+                list(map(track_id, tr.serial[rows].tolist())),
                 t.tolist(),
                 lat.tolist(),
                 lon.tolist(),
