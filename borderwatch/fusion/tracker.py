@@ -54,10 +54,8 @@ class Tracker:
         self.latest = -math.inf  # latest data time seen
         self._seen: dict[str, float] = {}
         self._sensor_codes: dict[str, int] = {}
-        self._twins: dict[tuple[int, int], int] = {}
-        self._sector_ids = [
-            sector.id for sector in model.sectors
-        ]  # pairs of track serials alike in consecutive batches
+        self._twins: dict[tuple[int, int], int] = {}  # pairs of track serials alike in consecutive batches
+        self._sector_ids = [sector.id for sector in model.sectors]
         p = self.params
         self._accel = np.array([p.motion[c].accel_psd for c in CLASSES])
         self._max_speed = np.array([p.motion[c].max_speed_mps for c in CLASSES])
