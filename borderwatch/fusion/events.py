@@ -252,6 +252,10 @@ class BorderEventDetector:
             & (km[:, None] >= self.barrier_start[None, :])
             & (km[:, None] <= self.barrier_end[None, :])
         )
+        if not in_span.any():  # no track along a barrier: each is re-armed and off every barrier, as below
+            table.barrier_armed[rows] = True
+            table.barrier_side[rows] = 0
+            return events
         rel = off[:, None] - self.barrier_offset[None, :]  # positive: inside (home side of) the barrier
         firm = np.where(np.abs(rel) > p.barrier_hysteresis_m, np.sign(rel), 0).astype(np.int8)
         side = table.barrier_side[rows]
