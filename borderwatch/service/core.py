@@ -6,6 +6,7 @@ May import every borderwatch part below the API (alerts, bus, fusion, geo, senso
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import math
@@ -16,12 +17,12 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from sqlalchemy import Row, delete, insert, select
+from sqlalchemy import Row, delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from borderwatch.alerts import AlertRules, load_rules
@@ -31,7 +32,7 @@ from borderwatch.geo import load_border_model
 from borderwatch.geo.geodesy import distance_m
 from borderwatch.geo.model import BorderModel
 from borderwatch.sensors.formats import Detection, Heartbeat
-from borderwatch.service import alerting, audit, auth
+from borderwatch.service import alerting, audit, auth, history
 from borderwatch.service.config import Settings
 from borderwatch.service.ingest import IngestResult, IngestWriter, parse_items
 from borderwatch.store import open_store
@@ -41,8 +42,6 @@ from borderwatch.store.models import (
     DetectionRow,
     PatrolRow,
     SensorHealthRow,
-    TrackPointRow,
-    TrackRow,
     UserRow,
 )
 
@@ -77,6 +76,7 @@ class _Batch:
     taken_at: float = math.nan  # when the fusion thread took it from the queue
     oldest: float = math.nan  # data time span of its detections
     newest: float = math.nan
+    tokens: list[int] = field(default_factory=list)  # the requests' handles in Service._unfused
 
 
 # The stages of ingest→alert latency, in order, each timed from the end of the one before it.
@@ -109,12 +109,20 @@ class Service:
         self.audit_lock = threading.RLock()
         # Ingest writes leave the request path: one writer thread group-commits what queued meanwhile.
         self.ingest_writer = IngestWriter(self.engine, self._after_ingest, clock=lambda: self.clock())
+        # Track states leave the alert path too: stored in batches every half second.
+        self.history = history.TrackHistory(self.engine, period_s=0.5)
         self._key_cache: dict[str, str] = {}  # key digest -> sensor id
         if tracker_factory is None:
             self.tracker = default_tracker(self.model, settings.fusion_lag_s) if settings.fusion else None
         else:
             self.tracker = tracker_factory(self.model) if settings.fusion else None
+        self._lag_s = float(getattr(getattr(self.tracker, "params", None), "lag_s", 0.0))
         self._queue: queue.Queue[_Batch | None] = queue.Queue(maxsize=10_000)
+        # Records received but not yet taken by fusion (token -> oldest data time): the tracker's horizon
+        # stays below them, so the service's own queueing never makes a detection late.
+        self._unfused: dict[int, float] = {}
+        self._unfused_lock = threading.Lock()
+        self._tokens = itertools.count(1)
         self._data_offset = -math.inf  # newest detection time minus its arrival (wall) time: the data clock
         # (newest data time, receipt) of fused batches the tracker may still hold back, oldest first
         self._held: deque[_Batch] = deque(maxlen=100_000)
@@ -178,6 +186,7 @@ class Service:
         for thread in self._threads:
             thread.join(timeout=10)
         self._threads.clear()
+        self.history.close()
         if self._owns_bus:
             self.bus.close()
         self.engine.dispose()
@@ -221,7 +230,19 @@ class Service:
         result = IngestResult(received_at=self.clock())
         records = parse_items(items, sensor_id, result)
         if records:
-            return self.ingest_writer.submit(records, result)
+            if self.tracker is None:
+                return self.ingest_writer.submit(records, result)
+            # From here until fusion takes them, the tracker must not call these records late.
+            with self._unfused_lock:
+                result.token = next(self._tokens)
+                self._unfused[result.token] = min(r.time for r in records)
+            try:
+                future = self.ingest_writer.submit(records, result)
+            except BaseException:
+                self._release_unfused([result.token])
+                raise
+            future.add_done_callback(lambda f: self._release_unfused([result.token]) if f.exception() else None)
+            return future
         self._count(result)
         done: Future[IngestResult] = Future()
         done.set_result(result)
@@ -242,17 +263,33 @@ class Service:
         for row in back_online:
             self._publish_after_commit("sensor_health", self.sensor_dict(row))
         group: list[Detection | Heartbeat] = []
-        for result in results:
-            self._count(result)
-            if result.detections or result.heartbeat_records:
-                self._publish_after_commit("ingest", {"accepted": result.accepted, "heartbeats": result.heartbeats})
-                group += result.detections
-                group += result.heartbeat_records
-        if group and self.tracker is not None:
-            # One hand-off per commit, not per request: each put wakes the fusion thread. The group's
-            # earliest receipt stands for all of it, so latency is never under-reported.
-            self._queue.put(_Batch(group, min(r.received_at for r in results), committed_at=self.clock()))
+        tokens = [r.token for r in results if r.token]
+        try:
+            for result in results:
+                self._count(result)
+                if result.detections or result.heartbeat_records:
+                    self._publish_after_commit("ingest", {"accepted": result.accepted, "heartbeats": result.heartbeats})
+                    group += result.detections
+                    group += result.heartbeat_records
+            if group and self.tracker is not None:
+                # One hand-off per commit, not per request: each put wakes the fusion thread. The group's
+                # earliest receipt stands for all of it, so latency is never under-reported.
+                batch = _Batch(group, min(r.received_at for r in results), committed_at=self.clock(), tokens=tokens)
+                self._queue.put(batch)
+                tokens = []  # fusion releases them when it takes the batch
+        finally:
+            self._release_unfused(tokens)
         self.m_queue.set(self._queue.qsize())
+
+    def _release_unfused(self, tokens: Iterable[int]) -> None:
+        with self._unfused_lock:
+            for token in tokens:
+                self._unfused.pop(token, None)
+
+    def _unfused_from(self) -> float:
+        """The oldest data time of the records received but not yet taken by fusion (inf: none)."""
+        with self._unfused_lock:
+            return min(self._unfused.values(), default=math.inf)
 
     def _publish_after_commit(self, topic: str, message: Any) -> None:
         # The records are committed already: a broker outage must not keep them from fusion.
@@ -318,7 +355,9 @@ class Service:
                 oldest, newest = min(times), max(times)
                 self._data_offset = max(self._data_offset, newest - b.received_at)
                 self._held.append(replace(b, records=[], oldest=oldest, newest=newest))
-        output = self.tracker.process(records, now=self.clock() + self._data_offset)
+        self._release_unfused(t for b in batches for t in b.tokens)
+        now = min(self.clock() + self._data_offset, self._unfused_from() + self._lag_s)
+        output = self.tracker.process(records, now=now)
         decided = self.clock()
         held = list(self._held)  # what this call's events may have come from
         released_until = getattr(self.tracker, "processed_until", math.inf)
@@ -336,7 +375,7 @@ class Service:
             for e in output.events
         ]
         origins = {e.event_id: _origin(held, e.time) for e in events}
-        self._record(states, events, origins.get, started, decided)
+        self._record(states, events, origins.get, started, decided, defer_history=True)
 
     def record_fusion(self, states: Sequence[TrackState], events: Sequence[BorderEvent], received_at: float) -> None:
         """Store track states and events, open/update alerts, push the changes on the bus; the
@@ -347,35 +386,35 @@ class Service:
 
     def _record(
         self, states: Sequence[TrackState], events: Sequence[BorderEvent],
-        origin_of: Callable[[str], _Batch | None], started: float, decided: float,
+        origin_of: Callable[[str], _Batch | None], started: float, decided: float, *, defer_history: bool = False,
     ) -> None:  # fmt: skip
+        """Store events and alerts (with their audit entries) in one transaction, then push them; the
+        track states go in the same transaction, or with `defer_history` to the batched history writer,
+        except those of the tracks the changed alerts name."""
         now = self.clock()
+        latest = history.latest_of(states)
+        if defer_history:
+            self.history.add(states)
         with self.session() as session:
-            latest: dict[str, TrackState] = {s.track_id: s for s in states}
-            if states:  # one bulk INSERT (executemany), not a unit-of-work object per point
-                session.execute(insert(TrackPointRow), [
-                    {"track_id": s.track_id, "time": s.time, "lat": s.lat, "lon": s.lon, "speed_mps": s.speed_mps,
-                     "heading_deg": s.heading_deg, "status": s.status}
-                    for s in states
-                ])  # fmt: skip
-            rows = {r.track_id: r for r in session.scalars(select(TrackRow).where(TrackRow.track_id.in_(list(latest))))}
-            for s in latest.values():
-                row = rows.get(s.track_id)
-                if row is None:
-                    row = TrackRow(track_id=s.track_id, first_time=s.time)
-                    session.add(row)
-                row.time, row.lat, row.lon, row.km, row.sector = s.time, s.lat, s.lon, s.km, s.sector
-                row.object_class, row.class_prob, row.status = s.object_class, s.class_prob, s.status
-                row.speed_mps, row.heading_deg = s.speed_mps, s.heading_deg
             changes = alerting.apply_events(session, self.rules, events, now)
+            if defer_history:
+                named = {t for change in changes for t in change.alert["track_ids"]}
+                points = self.history.take(named)
+                own = [s for s in latest if s.track_id in named]
+            else:
+                points, own = list(states), latest
+            history.store_states(session.connection(), points, own)
         stored = self.clock()
         for e in events:
             self.m_events.labels(e.type).inc()
-        for s in latest.values():
+        # The alerts' own tracks, then the alerts (what someone acts on), then every other track.
+        for s in own:
             self.bus.publish("track", s.to_json())
         for change in changes:
             self.bus.publish("alert", change.alert)
         pushed = self.clock()
+        for s in latest if own is latest else [s for s in latest if s not in own]:
+            self.bus.publish("track", s.to_json())
         for change in changes:
             if change.created:
                 self.m_alerts.labels(change.alert["priority"]).inc()

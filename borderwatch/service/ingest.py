@@ -63,6 +63,7 @@ class IngestResult:
     rejected: list[Rejection] = field(default_factory=list)
     detections: list[Detection] = field(default_factory=list)  # newly stored, in batch order
     heartbeat_records: list[Heartbeat] = field(default_factory=list)
+    token: int = 0  # the service's handle on its records until fusion takes them (0: none)
 
     def absorb(self, stored: IngestResult) -> None:
         """Take in what a store transaction reported (after it committed)."""

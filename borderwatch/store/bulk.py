@@ -1,5 +1,6 @@
-"""Bulk writes for the ingest path: many detections and the sensors' health counters in one statement
-each, through SQLAlchemy Core (executemany) rather than the ORM's per-object unit of work.
+"""Bulk writes for the ingest and fusion paths: many detections, the sensors' health counters, track
+points and the tracks' latest states in one statement each, through SQLAlchemy Core (executemany)
+rather than the ORM's per-object unit of work.
 
 The caller owns the transaction (a Connection from `engine.begin()`). May import sqlalchemy and
 borderwatch.store.models only.
@@ -13,11 +14,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Connection, Row, Table, select
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Connection, Row, Table, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
-from borderwatch.store.models import DetectionRow, SensorHealthRow
+from borderwatch.store.models import DetectionRow, SensorHealthRow, TrackPointRow, TrackRow
 
 DETECTION_COLUMNS = (
     "id", "sensor_id", "time", "object_class", "class_conf", "lat", "lon", "sigma_m", "range_m", "bearing_deg",
@@ -32,6 +33,36 @@ _SQLITE_MAX_PARAMS = 900  # below SQLite's default limit of 999 bound parameters
 
 DETECTIONS = cast(Table, DetectionRow.__table__)
 SENSOR_HEALTH = cast(Table, SensorHealthRow.__table__)
+TRACKS = cast(Table, TrackRow.__table__)
+TRACK_POINTS = cast(Table, TrackPointRow.__table__)
+TRACK_POINT_COLUMNS = ("track_id", "time", "lat", "lon", "speed_mps", "heading_deg", "status")
+TRACK_COLUMNS = (
+    "track_id", "first_time", "time", "lat", "lon", "object_class", "class_prob", "speed_mps", "heading_deg",
+    "status", "sector", "km",
+)  # fmt: skip
+
+
+def insert_track_points(connection: Connection, points: Sequence[Mapping[str, Any]]) -> None:
+    """Append track history points (keys TRACK_POINT_COLUMNS) in one executemany."""
+    if points:
+        connection.execute(insert(TRACK_POINTS), list(points))
+
+
+def upsert_tracks(connection: Connection, tracks: Sequence[Mapping[str, Any]]) -> None:
+    """Insert or update tracks' latest states (keys TRACK_COLUMNS, one per track id) in one statement;
+    an existing track keeps its first_time, and a state older than the stored one is not written (two
+    writers may store states of one track in either order)."""
+    if not tracks:
+        return
+    dialect = connection.dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        raise NotImplementedError(f"track upsert on {dialect!r}: only SQLite and PostgreSQL are supported")
+    module: Any = sqlite if dialect == "sqlite" else postgresql
+    statement = module.insert(TRACKS)
+    changed = {c: statement.excluded[c] for c in TRACK_COLUMNS if c not in ("track_id", "first_time")}
+    newer = TRACKS.c.time <= statement.excluded.time
+    upsert = statement.on_conflict_do_update(index_elements=["track_id"], set_=changed, where=newer)
+    connection.execute(upsert, list(tracks))
 
 
 def insert_new_detections(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> set[str]:
