@@ -31,15 +31,19 @@ def point_row(s: TrackState) -> dict[str, Any]:
             "heading_deg": s.heading_deg, "status": s.status}  # fmt: skip
 
 
-def track_row(s: TrackState) -> dict[str, Any]:
-    return point_row(s) | {"first_time": s.time, "object_class": s.object_class, "class_prob": s.class_prob,
+def track_row(s: TrackState, first_time: float) -> dict[str, Any]:
+    return point_row(s) | {"first_time": first_time, "object_class": s.object_class, "class_prob": s.class_prob,
                            "sector": s.sector, "km": s.km}  # fmt: skip
 
 
 def store_states(connection: Connection, points: Sequence[TrackState], latest: Iterable[TrackState]) -> None:
-    """Append `points` to the tracks' histories and upsert the tracks' `latest` states (one per track)."""
+    """Append `points` to the tracks' histories and upsert the tracks' `latest` states (one per track);
+    a track new to the store starts at its earliest point here."""
+    first: dict[str, float] = {}
+    for s in points:
+        first[s.track_id] = min(s.time, first.get(s.track_id, s.time))
     insert_track_points(connection, [point_row(s) for s in points])
-    upsert_tracks(connection, [track_row(s) for s in latest])
+    upsert_tracks(connection, [track_row(s, min(s.time, first.get(s.track_id, s.time))) for s in latest])
 
 
 def latest_of(states: Iterable[TrackState]) -> list[TrackState]:
