@@ -4,7 +4,7 @@ border_crossing (side change, direction), barrier_approach and barrier_breach (a
 barriers of the configuration), loitering, convergence (tracks meeting near the border) and
 sensor_offline (heartbeats). Every event type's parameters live in fusion.params.EventParams;
 docs/formats.md describes them.
-May import: NumPy, SciPy, borderwatch.geo, borderwatch.sensors.formats, fusion.params/tracks/types.
+May import: NumPy, SciPy, borderwatch.geo, borderwatch.sensors.formats, fusion.kernels/params/tracks/types.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
+from borderwatch.fusion.kernels import crossing_sides
 from borderwatch.fusion.params import CLASSES, EventParams
 from borderwatch.fusion.tracks import CONFIRMED, TrackTable, track_id
 from borderwatch.fusion.types import BorderEvent, EventType
@@ -176,54 +177,25 @@ class BorderEventDetector:
         off, km = loc.offset_m, loc.km
         events: list[BorderEvent] = []
 
-        # border_crossing: remember where the raw offset changed sign; report once the track is
-        # firmly (hysteresis) on the other side, so noise around the line never alerts
-        prev = table.prev_off[rows]
-        # The first sign change since the track was last firmly on a side: a vehicle that waits on
-        # the line (a customs queue) crossed when it got there, not when it finally drove on.
-        flipped = np.isfinite(prev) & (prev * off < 0.0) & np.isnan(table.cross_t[rows])
-        if np.any(flipped):
-            f = rows[flipped]
-            frac = prev[flipped] / (prev[flipped] - off[flipped])
-            table.cross_t[f] = table.prev_t[f] + frac * (t[flipped] - table.prev_t[f])
-            table.cross_xy[f] = table.prev_xy[f] + frac[:, None] * (xy[flipped] - table.prev_xy[f])
-        hysteresis = np.full(rows.size, p.crossing_hysteresis_m)
         at_port = np.zeros(rows.size, bool)
         if self.ports is not None:
             # Traffic stops on the line in a customs area: a wider band keeps its queue quiet.
             dist, _ = self.ports.query(xy)
             at_port = dist <= p.official_crossing_m
-            hysteresis[at_port] = p.official_crossing_hysteresis_m
-        firm = np.where(np.abs(off) > hysteresis, np.sign(off), 0).astype(np.int8)
-        old = table.side[rows]
-        if p.crossing_at_gate:
-            # At an official crossing, reaching the line from a known side is entering the crossing:
-            # vehicles queued on the line there cannot be told apart, and which one later drives off
-            # to which side says nothing about where each came from.
-            gate = at_port & (old != 0) & np.isfinite(table.cross_t[rows]) & (np.sign(off) == -old)
-            firm = np.where(gate, -old, firm).astype(np.int8)
-        crossed = (firm != 0) & (old != 0) & (firm != old)
-        # Evidence on both sides: deep enough on the side it left, and no jump on the way over.
-        trusted = (table.side_depth[rows] >= p.crossing_evidence_m) & (table.jump[rows] <= p.crossing_jump_nis)
-        crossed &= trusted
-        for k in np.flatnonzero(crossed).tolist():
-            i = int(rows[k])
-            has_point = np.isfinite(table.cross_t[i])
-            t_cross = float(table.cross_t[i]) if has_point else float(t[k])
-            point = table.cross_xy[i] if has_point else xy[k]
-            event = self._crossing(table, i, t_cross, point, int(firm[k]), now)
+        # border_crossing: the first sign change since the track was last firmly on a side is where it
+        # crossed (a vehicle that waits on the line, a customs queue, crossed when it got there); reported
+        # once the track is firmly on the other side, so noise around the line never alerts.
+        found, found_t, found_xy, found_side = crossing_sides(
+            rows, off, xy, t, at_port, table.prev_off, table.prev_xy, table.prev_t, table.cross_t, table.cross_xy,
+            table.side, table.side_depth, table.jump, p.crossing_hysteresis_m, p.official_crossing_hysteresis_m,
+            p.crossing_at_gate, p.crossing_evidence_m, p.crossing_jump_nis,
+        )  # fmt: skip
+        for k, t_cross, point, new_side in zip(
+            found.tolist(), found_t.tolist(), found_xy, found_side.tolist(), strict=True
+        ):
+            event = self._crossing(table, int(rows[k]), t_cross, point, new_side, now)
             if event is not None:
                 events.append(event)
-        # A track first seen in the customs band takes its side by the ordinary band; only leaving a
-        # known side needs the wider one.
-        first_side = np.where(np.abs(off) > p.crossing_hysteresis_m, np.sign(off), 0).astype(np.int8)
-        table.side[rows] = np.where(firm != 0, firm, np.where(old == 0, first_side, old))
-        table.cross_t[rows[firm != 0]] = np.nan  # firmly on a side: the next crossing starts afresh
-        # Depth on the side it is on now: reset on a change of side, else the deepest point so far.
-        side = table.side[rows]
-        depth = np.where(np.sign(off) == side, np.abs(off), 0.0)
-        table.side_depth[rows] = np.where(side != old, depth, np.maximum(table.side_depth[rows], depth))
-        table.jump[rows[firm != 0]] = 0.0  # firmly on a side: look for jumps afresh
 
         if self.barriers:
             events += self._barrier_events(table, rows, loc.border_index, km, off, xy, t, now)

@@ -450,3 +450,77 @@ def pair_distance2(
             _add_predicted(x, p, i, now - t[i], q, sign, diff, s)
         out[k] = diff @ np.linalg.solve(s, diff)
     return out
+
+
+@numba.njit(cache=True)
+def crossing_sides(
+    rows: IntArray,
+    off: FloatArray,
+    xy: FloatArray,
+    t: FloatArray,
+    at_port: BoolArray,
+    prev_off: FloatArray,
+    prev_xy: FloatArray,
+    prev_t: FloatArray,
+    cross_t: FloatArray,
+    cross_xy: FloatArray,
+    side: Int8Array,
+    side_depth: FloatArray,
+    jump: FloatArray,
+    hysteresis_m: float,
+    port_hysteresis_m: float,
+    crossing_at_gate: bool,
+    evidence_m: float,
+    jump_nis: float,
+) -> tuple[IntArray, FloatArray, FloatArray, Int8Array]:  # pragma: no cover - compiled
+    """The border_crossing state machine over updated tracks (rows, each once; off: their signed offsets),
+    one pass instead of some thirty array passes; the table's side columns change in place.
+
+    Remembers where the raw offset first changed sign since the track was last firmly on a side, and
+    reports a crossing once the track is firmly (hysteresis; wider in an official crossing's band) on the
+    other side with evidence on both: deep enough on the side it left, no jump on the way over. At an
+    official crossing (crossing_at_gate), reaching the line from a known side is the crossing. Returns, per
+    crossing, the index into rows, its time and point, and the new side (+1 home, -1 neighbour)."""
+    n = rows.size
+    found = np.empty(n, np.int64)
+    found_t = np.empty(n)
+    found_xy = np.empty((n, 2))
+    found_side = np.empty(n, np.int8)
+    count = 0
+    for k in range(n):
+        i = rows[k]
+        o = off[k]
+        sign = 1.0 if o > 0.0 else (-1.0 if o < 0.0 else 0.0)
+        prev = prev_off[i]
+        if np.isfinite(prev) and prev * o < 0.0 and np.isnan(cross_t[i]):
+            frac = prev / (prev - o)
+            cross_t[i] = prev_t[i] + frac * (t[k] - prev_t[i])
+            cross_xy[i, 0] = prev_xy[i, 0] + frac * (xy[k, 0] - prev_xy[i, 0])
+            cross_xy[i, 1] = prev_xy[i, 1] + frac * (xy[k, 1] - prev_xy[i, 1])
+        band = port_hysteresis_m if at_port[k] else hysteresis_m
+        firm = int(sign) if abs(o) > band else 0
+        old = int(side[i])
+        if crossing_at_gate and at_port[k] and old != 0 and np.isfinite(cross_t[i]) and sign == -old:
+            firm = -old
+        if firm != 0 and old != 0 and firm != old and side_depth[i] >= evidence_m and jump[i] <= jump_nis:
+            found[count] = k
+            if np.isfinite(cross_t[i]):
+                found_t[count] = cross_t[i]
+                found_xy[count, 0] = cross_xy[i, 0]
+                found_xy[count, 1] = cross_xy[i, 1]
+            else:
+                found_t[count] = t[k]
+                found_xy[count, 0] = xy[k, 0]
+                found_xy[count, 1] = xy[k, 1]
+            found_side[count] = firm
+            count += 1
+        # A track first seen in the customs band takes its side by the ordinary band.
+        first_side = int(sign) if abs(o) > hysteresis_m else 0
+        new = firm if firm != 0 else (first_side if old == 0 else old)
+        side[i] = new
+        if firm != 0:
+            cross_t[i] = np.nan  # firmly on a side: the next crossing starts afresh
+            jump[i] = 0.0  # ... and jumps are looked for afresh
+        depth = abs(o) if sign == new else 0.0
+        side_depth[i] = depth if new != old else max(side_depth[i], depth)
+    return found[:count], found_t[:count], found_xy[:count], found_side[:count]
