@@ -68,6 +68,27 @@ def default_tracker(model: BorderModel, lag_s: float | None = None) -> TrackerLi
     return tracker
 
 
+def warm_up_tracker(model: BorderModel) -> None:
+    """Run a throwaway tracker over a few detections of one mover so its compiled kernels are loaded
+    (or compiled) before the first live detection, not while a live feed queues up behind them."""
+    try:
+        from borderwatch.fusion import Tracker
+    except ImportError:
+        return
+    if not model.sensors:
+        return
+    sensor = model.sensors[0]
+    records = [
+        Detection(id=f"warm-up-{i}", sensor_id=sensor.properties.id, time=float(i), object_class="vehicle",
+                  class_conf=0.9, lat=sensor.geometry.lat + 1e-4 * i, lon=sensor.geometry.lon, sigma_m=15.0)
+        for i in range(6)
+    ]  # fmt: skip
+    tracker = Tracker(model)
+    for record in records:
+        tracker.process([record])
+    tracker.flush()
+
+
 @dataclass
 class _Batch:
     records: list[Detection | Heartbeat]
@@ -78,6 +99,8 @@ class _Batch:
     newest: float = math.nan
     tokens: list[int] = field(default_factory=list)  # the requests' handles in Service._unfused
 
+
+FUSION_SLICE_RECORDS = 2_000  # at most about this many records per tracker call when a backlog queued up
 
 # The stages of ingest→alert latency, in order, each timed from the end of the one before it.
 STAGES = ("commit", "queued", "held", "tracker", "stored", "pushed")
@@ -112,6 +135,7 @@ class Service:
         # Track states leave the alert path too: stored in batches every half second.
         self.history = history.TrackHistory(self.engine, period_s=0.5)
         self._key_cache: dict[str, str] = {}  # key digest -> sensor id
+        self._tracker_factory = tracker_factory
         if tracker_factory is None:
             self.tracker = default_tracker(self.model, settings.fusion_lag_s) if settings.fusion else None
         else:
@@ -174,6 +198,8 @@ class Service:
         return self._queue.qsize()
 
     def start(self) -> None:
+        if self.tracker is not None and self._tracker_factory is None:
+            warm_up_tracker(self.model)
         for target, name in ((self._fusion_loop, "fusion"), (self._housekeeping_loop, "housekeeping")):
             thread = threading.Thread(target=target, name=f"borderwatch-{name}", daemon=True)
             thread.start()
@@ -324,7 +350,12 @@ class Service:
                 break
             first.taken_at = self.clock()
             batches = [first]
-            while len(batches) < 200:  # drain what queued up so fusion keeps pace under load
+            taken = len(first.records)
+            # A backlog is drained in slices: each call's alerts go out before the next slice is fused
+            # (records still queued keep the tracker's horizon below them, so slicing skips nothing).
+            while (
+                len(batches) < 200 and taken < FUSION_SLICE_RECORDS
+            ):  # drain what queued up so fusion keeps pace under load
                 try:
                     more = self._queue.get_nowait()
                 except queue.Empty:
@@ -334,6 +365,7 @@ class Service:
                     break
                 more.taken_at = first.taken_at
                 batches.append(more)
+                taken += len(more.records)
             self.m_queue.set(self._queue.qsize())
             try:
                 self.fuse(batches)
