@@ -63,6 +63,36 @@ def test_vectorised_locate_matches_scalar(border_model: BorderModel) -> None:
         assert one.sector == border_model.sectors[int(many.sector_index[i])].id
 
 
+def test_stationing_finds_the_nearest_segment_of_the_whole_line(border_model: BorderModel) -> None:
+    """The k-d tree's candidates and the compiled pass against a brute-force search over every segment."""
+    line = border_model.borders["SYR"]
+    rng = np.random.default_rng(11)
+    km = rng.uniform(0.0, line.length_km, 300)
+    lat, lon = line.point_at(km)
+    lat, lon = lat + rng.normal(0.0, 0.1, 300), lon + rng.normal(0.0, 0.1, 300)  # up to ~40 km off
+    got_km, got_offset = line.km_offset(lat, lon)
+    station = line.locate(lat, lon)
+    np.testing.assert_array_equal(station.km, got_km)
+    np.testing.assert_array_equal(station.offset_m, got_offset)
+
+    x, y = line.frame.to_xy(lat, lon)
+    start, end = line._xy[:-1], line._xy[1:]
+    direction = end - start
+    length2 = np.maximum((direction**2).sum(axis=1), 1e-12)
+    rel = np.stack([x[:, None] - start[None, :, 0], y[:, None] - start[None, :, 1]], axis=-1)
+    frac = np.clip((rel * direction[None]).sum(axis=-1) / length2[None], 0.0, 1.0)
+    foot = start[None] + frac[..., None] * direction[None]
+    dist = np.hypot(x[:, None] - foot[..., 0], y[:, None] - foot[..., 1])
+    best = np.argmin(dist, axis=1)
+    rows = np.arange(300)
+    foot_x = foot[rows, best, 0]
+    ground = dist[rows, best] / (1.0 + 0.5 * (foot_x / 6_371_008.8) ** 2)
+    np.testing.assert_allclose(np.abs(got_offset), ground, rtol=1e-9, atol=1e-6)
+    seg = best
+    expected_km = (line.vertex_m[seg] + frac[rows, best] * (line.vertex_m[seg + 1] - line.vertex_m[seg])) / 1000.0
+    np.testing.assert_allclose(got_km, expected_km, atol=1e-6)
+
+
 def test_sectors_cover_the_line_without_gaps(border_model: BorderModel) -> None:
     sectors = [s for s in border_model.sectors if s.border == "SYR"]
     line = border_model.borders["SYR"]
