@@ -86,10 +86,16 @@ def test_fusion_lag_comes_from_the_settings(tmp_path: Any, border_model: BorderM
     try:
         assert isinstance(live.tracker, Tracker) and isinstance(default.tracker, Tracker)
         assert live.tracker.params.lag_s == 0.2
-        assert default.tracker.params.lag_s == TrackerParams().lag_s
+        assert default.tracker.params.lag_s == 0.5  # the service's default for a live feed
     finally:
         live.engine.dispose()
         default.engine.dispose()
+    (tmp_path / "own.yaml").write_text("fusion_lag_s: null\n")
+    own = Service(load_settings(tmp_path / "own.yaml", environ={}, data_dir=tmp_path / "own"), model=border_model)
+    try:  # null: the tracker's own lag
+        assert isinstance(own.tracker, Tracker) and own.tracker.params.lag_s == TrackerParams().lag_s
+    finally:
+        own.engine.dispose()
 
 
 def test_a_full_write_queue_refuses_with_429_and_stores_nothing_of_that_batch(
