@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from borderwatch.alerts import AlertRules, EventFacts, LifecycleError, check_transition
-from borderwatch.alerts.rules import PRIORITIES
+from borderwatch.alerts.rules import PRIORITIES, Priority
 from borderwatch.fusion.types import BorderEvent
 from borderwatch.service import audit
 from borderwatch.store.models import AlertRow, AlertTransitionRow, EventRow, PatrolRow
@@ -65,52 +65,74 @@ def apply_events(session: Session, rules: AlertRules, events: Iterable[BorderEve
         for a in session.scalars(select(AlertRow).where(AlertRow.dedup_key.in_(keys), AlertRow.state != "resolved"))
     }
     with session.no_autoflush:
+        plan: list[tuple[BorderEvent, EventFacts, tuple[Priority, str] | None]] = []
+        opened: dict[str, AlertRow] = {}  # event id -> the alert it opens
+        # First the alerts these events open, all at once: one flush then gives them their ids (the
+        # ORM batches the INSERTs), where a flush per alert cost most of the alert transaction.
         for event in events:
             if event.event_id in known:
                 continue  # the same event twice (replayed output) is stored and alerted once
             known.add(event.event_id)
-            change = _apply_event(session, rules, event, now, open_alerts)
+            facts = _facts(event)
+            verdict = rules.evaluate(facts)
+            plan.append((event, facts, verdict))
+            key = dedup_key(event)
+            if verdict is not None and key not in open_alerts:
+                opened[event.event_id] = open_alerts[key] = _open(session, event, facts, verdict, now)
+        if opened:
+            session.flush()
+        # Then, in event order, the events, the alerts' transitions and updates, and their audit entries.
+        for event, facts, verdict in plan:
+            change = _apply_event(session, event, facts, verdict, now, open_alerts, opened.get(event.event_id))
             if change is not None:
                 changes.append(change)
     return changes
 
 
+def _facts(event: BorderEvent) -> EventFacts:
+    return EventFacts(
+        type=event.type, time=event.time, object_class=event.object_class, direction=event.direction,
+        sector=event.sector, group_size=max(1, len(event.track_ids), int(event.details.get("group_size", 1))),
+    )  # fmt: skip
+
+
+def _open(
+    session: Session, event: BorderEvent, facts: EventFacts, verdict: tuple[Priority, str], now: float
+) -> AlertRow:
+    priority, rule = verdict
+    alert = AlertRow(
+        type=event.type, priority=priority, rule=rule, state="new", dedup_key=dedup_key(event),
+        track_ids=sorted(event.track_ids), event_ids=[event.event_id], object_class=event.object_class,
+        direction=event.direction, group_size=facts.group_size, sector=event.sector, km=event.km,
+        lat=event.lat, lon=event.lon, first_time=event.time, last_time=event.time, updates=1,
+        created_at=now, state_since=now, seconds_in_state={}, escalation_level=0,
+    )  # fmt: skip
+    session.add(alert)
+    return alert
+
+
 def _apply_event(
-    session: Session, rules: AlertRules, event: BorderEvent, now: float, open_alerts: dict[str, AlertRow]
-) -> AlertChange | None:
+    session: Session, event: BorderEvent, facts: EventFacts, verdict: tuple[Priority, str] | None, now: float,
+    open_alerts: dict[str, AlertRow], opened: AlertRow | None,
+) -> AlertChange | None:  # fmt: skip
     row = EventRow(
         event_id=event.event_id, type=event.type, time=event.time, lat=event.lat, lon=event.lon,
         track_ids=list(event.track_ids), object_class=event.object_class, class_prob=event.class_prob,
         sector=event.sector, km=event.km, direction=event.direction, details=dict(event.details),
     )  # fmt: skip
     session.add(row)
-    facts = EventFacts(
-        type=event.type, time=event.time, object_class=event.object_class, direction=event.direction,
-        sector=event.sector, group_size=max(1, len(event.track_ids), int(event.details.get("group_size", 1))),
-    )  # fmt: skip
-    verdict = rules.evaluate(facts)
     if verdict is None:
         return None
     priority, rule = verdict
-    key = dedup_key(event)
-    alert = open_alerts.get(key)
-    if alert is None:
-        alert = AlertRow(
-            type=event.type, priority=priority, rule=rule, state="new", dedup_key=key,
-            track_ids=sorted(event.track_ids), event_ids=[event.event_id], object_class=event.object_class,
-            direction=event.direction, group_size=facts.group_size, sector=event.sector, km=event.km,
-            lat=event.lat, lon=event.lon, first_time=event.time, last_time=event.time, updates=1,
-            created_at=now, state_since=now, seconds_in_state={}, escalation_level=0,
-        )  # fmt: skip
-        session.add(alert)
-        session.flush()  # the alert's id, for the transition and the audit entry
-        open_alerts[key] = alert
+    if opened is not None:
+        alert = opened
         session.add(AlertTransitionRow(alert_id=alert.id, from_state=None, to_state="new", at=now, actor="system"))
         after = snapshot(alert)
         audit.append(session, at=now, actor="system", action="alert.create", entity="alert",
                      entity_id=str(alert.id), after=after)  # fmt: skip
         change = AlertChange(after, True)
     else:
+        alert = open_alerts[dedup_key(event)]
         before = snapshot(alert)
         alert.updates += 1
         alert.last_time = max(alert.last_time, event.time)
