@@ -46,7 +46,8 @@ LIVE_MOVERS = 1_000  # one detection per mover per second: the live feed's rate 
 LIVE_SCANS = 20  # seconds of live feed per latency run
 T0 = 1795478400.0
 STORE_URL = os.environ.get("BORDERWATCH_BENCH_DATABASE_URL") or None
-# BW_BENCH_SERVICE=latency runs the latency part only; BW_BENCH_LAGS=1,0.5 picks the fusion_lag_s values it runs
+# BW_BENCH_SERVICE=latency runs the latency part only; BW_BENCH_LAGS=1,0.5 picks the fusion_lag_s values it runs;
+# BW_BENCH_LIVE_CLIENTS=4 posts the live feed from 4 threads taking turns (default: one per sensor)
 PARTS = os.environ.get("BW_BENCH_SERVICE", "throughput,latency").split(",")
 STAGES = ("commit", "queued", "held", "tracker", "stored", "pushed")
 Batches = list[tuple[str, list[dict[str, Any]]]]
@@ -257,7 +258,7 @@ def _latency(console: Console, model: Any, workdir: Path) -> None:
                     d["time"] = format_time(start + parse_time(d["time"]))
             # Each sensor posts on its own connection, as sensors do: a few clients taking turns would
             # queue one sensor's scan behind the others' (the sends fell 0.6-1.1 s behind schedule).
-            posting = len({sensor for sensor, _ in live})
+            posting = int(os.environ.get("BW_BENCH_LIVE_CLIENTS") or len({sensor for sensor, _ in live}))
             live_ok, _live_s, behind = drive_live(live, http_sender(url, keys, posting), posting)
             drained = time.monotonic()
             time.sleep(lag + 0.5)  # what the tracker still holds back is released by the clock, if it is told it
