@@ -12,6 +12,7 @@ May import: NumPy and numba only.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numba
@@ -524,3 +525,24 @@ def crossing_sides(
         depth = abs(o) if sign == new else 0.0
         side_depth[i] = depth if new != old else max(side_depth[i], depth)
     return found[:count], found_t[:count], found_xy[:count], found_side[:count]
+
+
+@functools.cache
+def preload() -> None:
+    """Compile (or load from numba's cache) every kernel once per process, on arrays of the types the
+    tracker passes, so that no live batch pays for it: a kernel first needed by, say, the first crossing
+    would otherwise stall that batch (seconds on a machine without the cache)."""
+    n, k = 2, 3
+    x, p, t = np.zeros((n, 4)), np.tile(np.eye(4), (n, 1, 1)), np.zeros(n)
+    hits, status, logp = np.ones(n, np.int64), np.zeros(n, np.int8), np.full((n, k), -math.log(k))
+    rows, f1, f2 = np.zeros(1, np.int64), np.zeros(1), np.zeros((1, 2))
+    associate_slice(
+        x, p, t, t.copy(), hits, status, logp, t.copy(), np.full((n, 1), -np.inf), np.ones(k),
+        f2, np.tile(np.eye(2), (1, 1, 1)), f1, rows, rows, f1, 13.8, 1.0, 1, 3, 0.4, 0.95,
+    )  # fmt: skip
+    life_cycle(0.0, p, x, t, t, hits, status, logp, np.ones(k), 20.0, 40.0, 1e3, 12.0)
+    pair_distance2(x, p, t, logp, np.ones(k), rows, rows + 1, 0.0)
+    crossing_sides(
+        rows, f1, f2, f1, np.zeros(1, bool), t.copy(), np.zeros((n, 2)), t.copy(), np.full(n, np.nan),
+        np.zeros((n, 2)), np.zeros(n, np.int8), t.copy(), t.copy(), 30.0, 30.0, True, 80.0, np.inf,
+    )  # fmt: skip

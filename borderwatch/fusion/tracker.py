@@ -21,7 +21,15 @@ from scipy.spatial import cKDTree
 from borderwatch.fusion.association import Gated, assign, gate
 from borderwatch.fusion.events import BorderEventDetector, heading_deg
 from borderwatch.fusion.kalman import predict, update
-from borderwatch.fusion.kernels import GONE, KEEP, TO_COAST, associate_slice, life_cycle, pair_distance2
+from borderwatch.fusion.kernels import (
+    GONE,
+    KEEP,
+    TO_COAST,
+    associate_slice,
+    life_cycle,
+    pair_distance2,
+    preload,
+)
 from borderwatch.fusion.measurements import DetectionBatch, sensor_sites, to_batch
 from borderwatch.fusion.params import CLASSES, EventParams, TrackerParams
 from borderwatch.fusion.tracks import COASTING, CONFIRMED, STATUS_NAMES, TENTATIVE, TrackTable, track_id
@@ -45,6 +53,7 @@ class Tracker:
     def __init__(
         self, model: BorderModel, params: TrackerParams | None = None, event_params: EventParams | None = None
     ) -> None:
+        preload()  # the compiled kernels, once per process: never in a live batch
         self.model = model
         self.params = params or TrackerParams()
         self.frame = tracking_frame(model)
