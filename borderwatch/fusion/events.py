@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
-from borderwatch.fusion.kernels import crossing_sides
+from borderwatch.fusion.kernels import crossing_sides, loiter_due
 from borderwatch.fusion.params import CLASSES, EventParams
 from borderwatch.fusion.tracks import CONFIRMED, TrackTable, track_id
 from borderwatch.fusion.types import BorderEvent, EventType
@@ -283,18 +283,13 @@ class BorderEventDetector:
         self, table: TrackTable, rows: IntArray, off: FloatArray, xy: FloatArray, t: FloatArray, now: float
     ) -> list[BorderEvent]:
         p = self.params
-        near = np.abs(off) <= p.loiter_border_m
-        moved = np.hypot(*(xy - table.loiter_xy[rows]).T) > p.loiter_radius_m
-        reset = moved | ~near
-        r = rows[reset]
-        table.loiter_xy[r] = xy[reset]
-        table.loiter_t[r] = t[reset]
-        table.loiter_fired[r] = False
-        due = ~reset & ~table.loiter_fired[rows] & (t - table.loiter_t[rows] >= p.loiter_time_s)
+        due = loiter_due(
+            rows, off, xy, t, table.loiter_xy, table.loiter_t, table.loiter_fired,
+            p.loiter_border_m, p.loiter_radius_m, p.loiter_time_s,
+        )  # fmt: skip
         events = []
-        for k in np.flatnonzero(due).tolist():
+        for k in due.tolist():
             i = int(rows[k])
-            table.loiter_fired[i] = True
             events.append(
                 self._event(
                     "loitering",

@@ -527,6 +527,39 @@ def crossing_sides(
     return found[:count], found_t[:count], found_xy[:count], found_side[:count]
 
 
+@numba.njit(cache=True)
+def loiter_due(
+    rows: IntArray,
+    off: FloatArray,
+    xy: FloatArray,
+    t: FloatArray,
+    loiter_xy: FloatArray,
+    loiter_t: FloatArray,
+    loiter_fired: BoolArray,
+    border_m: float,
+    radius_m: float,
+    time_s: float,
+) -> IntArray:  # pragma: no cover - compiled
+    """Loitering over updated tracks (rows, each once): a track that left its circle or the border band
+    starts a new stay where it is; one that stayed within radius_m for time_s, near the border, is due
+    (marked fired: once per stay). Returns the indices into rows of the tracks due."""
+    due = np.empty(rows.size, np.int64)
+    count = 0
+    for k in range(rows.size):
+        i = rows[k]
+        moved = math.hypot(xy[k, 0] - loiter_xy[i, 0], xy[k, 1] - loiter_xy[i, 1]) > radius_m
+        if moved or not abs(off[k]) <= border_m:
+            loiter_xy[i, 0] = xy[k, 0]
+            loiter_xy[i, 1] = xy[k, 1]
+            loiter_t[i] = t[k]
+            loiter_fired[i] = False
+        elif not loiter_fired[i] and t[k] - loiter_t[i] >= time_s:
+            loiter_fired[i] = True
+            due[count] = k
+            count += 1
+    return due[:count]
+
+
 @functools.cache
 def preload() -> None:
     """Compile (or load from numba's cache) every kernel once per process, on arrays of the types the
@@ -542,6 +575,7 @@ def preload() -> None:
     )  # fmt: skip
     life_cycle(0.0, p, x, t, t, hits, status, logp, np.ones(k), 20.0, 40.0, 1e3, 12.0)
     pair_distance2(x, p, t, logp, np.ones(k), rows, rows + 1, 0.0)
+    loiter_due(rows, f1, f2, f1, np.zeros((n, 2)), t.copy(), np.zeros(n, bool), 3000.0, 150.0, 300.0)
     crossing_sides(
         rows, f1, f2, f1, np.zeros(1, bool), t.copy(), np.zeros((n, 2)), t.copy(), np.full(n, np.nan),
         np.zeros((n, 2)), np.zeros(n, np.int8), t.copy(), t.copy(), 30.0, 30.0, True, 80.0, np.inf,
