@@ -62,7 +62,9 @@ def upsert_tracks(connection: Connection, tracks: Sequence[Mapping[str, Any]]) -
     changed = {c: statement.excluded[c] for c in TRACK_COLUMNS if c not in ("track_id", "first_time")}
     newer = TRACKS.c.time <= statement.excluded.time
     upsert = statement.on_conflict_do_update(index_elements=["track_id"], set_=changed, where=newer)
-    connection.execute(upsert, list(tracks))
+    # In track id order, so two writers upserting overlapping tracks lock their rows in the same order
+    # (PostgreSQL would otherwise end one of them as a deadlock).
+    connection.execute(upsert, sorted(tracks, key=lambda t: str(t["track_id"])))
 
 
 def insert_new_detections(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> set[str]:
