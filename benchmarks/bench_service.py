@@ -264,6 +264,9 @@ def _latency(console: Console, model: Any, workdir: Path) -> None:
             time.sleep(lag + 0.5)  # what the tracker still holds back is released by the clock, if it is told it
             while samples(http, "borderwatch_fusion_queue_batches") > 0 and time.monotonic() - drained < 120:
                 time.sleep(0.2)
+            failed = samples(http, "borderwatch_fusion_errors_total")
+            if failed:
+                console.print(f"[red]fusion_lag_s {lag:g}: {failed:.0f} fusion calls failed (see the service log)[/]")
             stage_metric = 'borderwatch_ingest_to_alert_stage_seconds{{quantile="{}",stage="{}"}}'
             stages = {(s, q): samples(http, stage_metric.format(q, s)) for s in STAGES for q in ("0.5", "0.99")}
             latency_runs.append((
