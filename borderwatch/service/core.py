@@ -100,6 +100,7 @@ class _Batch:
     tokens: list[int] = field(default_factory=list)  # the requests' handles in Service._unfused
 
 
+ALERT_SLICE_EVENTS = 100  # at most this many events per alert transaction when a burst comes at once
 FUSION_SLICE_RECORDS = 2_000  # at most about this many records per tracker call when a backlog queued up
 
 # The stages of ingest→alert latency, in order, each timed from the end of the one before it.
@@ -420,38 +421,47 @@ class Service:
         self, states: Sequence[TrackState], events: Sequence[BorderEvent],
         origin_of: Callable[[str], _Batch | None], started: float, decided: float, *, defer_history: bool = False,
     ) -> None:  # fmt: skip
-        """Store events and alerts (with their audit entries) in one transaction, then push them; the
-        track states go in the same transaction, or with `defer_history` to the batched history writer,
-        except those of the tracks the changed alerts name."""
+        """Store events and alerts (with their audit entries), then push them; the track states go in
+        the same transaction, or with `defer_history` to the batched history writer, except those of
+        the tracks the changed alerts name. Deferred, a burst of events is stored and pushed in slices
+        of ALERT_SLICE_EVENTS, so its first alerts do not wait for the last ones' transaction."""
         now = self.clock()
         latest = history.latest_of(states)
+        by_id = {s.track_id: s for s in latest}
         if defer_history:
             self.history.add(states)
-        with self.session() as session:
-            changes = alerting.apply_events(session, self.rules, events, now)
-            if defer_history:
-                named = {t for change in changes for t in change.alert["track_ids"]}
-                points = self.history.take(named)
-                own = [s for s in latest if s.track_id in named]
-            else:
-                points, own = list(states), latest
-            history.store_states(session.connection(), points, own)
-        stored = self.clock()
-        for e in events:
-            self.m_events.labels(e.type).inc()
-        # The alerts' own tracks, then the alerts (what someone acts on), then every other track.
-        for s in own:
-            self.bus.publish("track", s.to_json())
-        for change in changes:
-            self.bus.publish("alert", change.alert)
-        pushed = self.clock()
-        for s in latest if own is latest else [s for s in latest if s not in own]:
-            self.bus.publish("track", s.to_json())
-        for change in changes:
-            if change.created:
-                self.m_alerts.labels(change.alert["priority"]).inc()
-                origin = origin_of(str(change.alert["event_ids"][0])) if change.alert["event_ids"] else None
-                self._observe_latency(origin or _Batch([], started), started, decided, stored, pushed)
+            slices = [events[i : i + ALERT_SLICE_EVENTS] for i in range(0, len(events), ALERT_SLICE_EVENTS)]
+        else:
+            slices = [events]
+        pushed_tracks: set[str] = set()
+        for chunk in slices or [[]]:
+            with self.session() as session:
+                changes = alerting.apply_events(session, self.rules, chunk, now)
+                if defer_history:
+                    named = {t for change in changes for t in change.alert["track_ids"]}
+                    points = self.history.take(named)
+                    own = [by_id[t] for t in sorted(named) if t in by_id]
+                else:
+                    points, own = list(states), latest
+                history.store_states(session.connection(), points, own)
+            stored = self.clock()
+            for e in chunk:
+                self.m_events.labels(e.type).inc()
+            # The alerts' own tracks, then the alerts (what someone acts on), then every other track.
+            for s in own:
+                self.bus.publish("track", s.to_json())
+            pushed_tracks.update(s.track_id for s in own)
+            for change in changes:
+                self.bus.publish("alert", change.alert)
+            pushed = self.clock()
+            for change in changes:
+                if change.created:
+                    self.m_alerts.labels(change.alert["priority"]).inc()
+                    origin = origin_of(str(change.alert["event_ids"][0])) if change.alert["event_ids"] else None
+                    self._observe_latency(origin or _Batch([], started), started, decided, stored, pushed)
+        for s in latest:
+            if s.track_id not in pushed_tracks:
+                self.bus.publish("track", s.to_json())
 
     def _observe_latency(self, origin: _Batch, started: float, decided: float, stored: float, pushed: float) -> None:
         total = pushed - origin.received_at

@@ -92,3 +92,41 @@ def test_alert_latency_is_split_into_stages_that_add_up(
         assert abs(sum(parts) - total) < 1e-6
     with service.read() as session:  # the deferred track history was stored on stop
         assert session.scalar(select(func.count()).select_from(TrackPointRow)) > 10
+
+
+def test_a_burst_of_alerts_is_stored_and_pushed_in_slices_each_with_its_tracks(
+    make_service: ServiceFactory, border_model: BorderModel
+) -> None:
+    from borderwatch.fusion.types import BorderEvent
+    from borderwatch.service.core import ALERT_SLICE_EVENTS
+    from borderwatch.store.models import AlertRow
+
+    service = make_service(fusion=False)
+    pushed: list[tuple[str, Any]] = []
+    stored_when_pushed: list[int] = []
+
+    def on_alert(alert: dict[str, Any]) -> None:  # the in-process bus calls it on the publishing thread
+        pushed.append(("alert", alert["track_ids"][0]))
+        with service.read() as session:
+            stored_when_pushed.append(session.scalar(select(func.count()).select_from(AlertRow)) or 0)
+
+    service.bus.subscribe("alert", on_alert)
+    service.bus.subscribe("track", lambda t: pushed.append(("track", t["track_id"])))
+    count = 2 * ALERT_SLICE_EVENTS + 5
+    states = [state(f"T{i}", NIGHT + i, lat=34.0 + i * 1e-4) for i in range(count)]
+    events = [
+        BorderEvent(event_id=f"e{i}", type="barrier_breach", time=NIGHT + i, lat=34.0, lon=41.0, track_ids=(f"T{i}",),
+                    object_class="vehicle", class_prob=0.9, sector=None, km=5.0, direction="inbound")
+        for i in range(count)
+    ]  # fmt: skip
+    service._record(states, events, lambda _: None, NIGHT, NIGHT, defer_history=True)
+    with service.read() as session:
+        assert session.scalar(select(func.count()).select_from(AlertRow)) == count
+        assert session.scalar(select(func.count()).select_from(TrackRow)) == count  # every alert's track
+    # The first slice's alerts went out before the next slice was stored; each after its own track.
+    assert stored_when_pushed[0] == ALERT_SLICE_EVENTS and stored_when_pushed[-1] == count
+    alerts = [t for kind, t in pushed if kind == "alert"]
+    assert len(alerts) == count and alerts[0] == "T0"
+    for track in alerts:
+        assert pushed.index(("track", track)) < pushed.index(("alert", track))
+    assert service.m_alerts.labels("P1")._value.get() == count
