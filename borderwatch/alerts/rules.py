@@ -37,6 +37,7 @@ class Match(_Strict):
     directions: list[str | None] | None = None
     sectors: list[str] | None = None
     night: bool | None = None
+    at_official_crossing: bool | None = None  # within the tracker's official_crossing_m of an official crossing
     min_group: int | None = Field(default=None, ge=1)
     max_group: int | None = Field(default=None, ge=1)
 
@@ -105,6 +106,7 @@ class EventFacts:
     direction: str | None
     sector: str | None
     group_size: int = 1
+    at_official_crossing: bool = False
 
 
 def _fits(match: Match, facts: EventFacts, night: bool) -> bool:
@@ -114,6 +116,7 @@ def _fits(match: Match, facts: EventFacts, night: bool) -> bool:
         and (match.directions is None or facts.direction in match.directions)
         and (match.sectors is None or facts.sector in match.sectors)
         and (match.night is None or match.night == night)
+        and (match.at_official_crossing is None or match.at_official_crossing == facts.at_official_crossing)
         and (match.min_group is None or facts.group_size >= match.min_group)
         and (match.max_group is None or facts.group_size <= match.max_group)
     )

@@ -92,6 +92,10 @@ class BorderEventDetector:
             loc = self.model.locate_many([lat], [lon])
             km = float(loc.km[0])
             sector = self.model.sectors[int(loc.sector_index[0])].id
+        if xy is not None and kind != "border_crossing":  # crossings name their gate themselves (see _crossing)
+            port = self._port(xy)
+            if port is not None:  # a queue or a gate in the barrier is traffic there, for the alert rules
+                details = {**(details or {}), "official_crossing": port}
         object_class = class_prob = None
         if table is not None and rows:
             prob = np.exp(table.logp[list(rows)]).mean(axis=0)

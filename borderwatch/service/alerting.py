@@ -73,7 +73,7 @@ def apply_events(session: Session, rules: AlertRules, events: Iterable[BorderEve
             if event.event_id in known:
                 continue  # the same event twice (replayed output) is stored and alerted once
             known.add(event.event_id)
-            facts = _facts(event)
+            facts = event_facts(event)
             verdict = rules.evaluate(facts)
             plan.append((event, facts, verdict))
             key = dedup_key(event)
@@ -89,10 +89,12 @@ def apply_events(session: Session, rules: AlertRules, events: Iterable[BorderEve
     return changes
 
 
-def _facts(event: BorderEvent) -> EventFacts:
+def event_facts(event: BorderEvent) -> EventFacts:
+    """What the alert rules look at in an event."""
     return EventFacts(
         type=event.type, time=event.time, object_class=event.object_class, direction=event.direction,
         sector=event.sector, group_size=max(1, len(event.track_ids), int(event.details.get("group_size", 1))),
+        at_official_crossing="official_crossing" in event.details,
     )  # fmt: skip
 
 

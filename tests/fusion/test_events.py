@@ -182,3 +182,13 @@ def test_vehicles_queued_at_an_official_crossing_each_cross_once_on_reaching_the
         *far_back, sigma=8.0, object_class="vehicle", prefix="back-"
     )
     assert kinds(run(toy_model, turned_back), "border_crossing") == []
+
+
+def test_barrier_events_at_an_official_crossing_name_it_and_elsewhere_do_not(toy_model: BorderModel) -> None:
+    # A gate in the wall (km 5): driving through it is traffic at the crossing, which the alert rules tell apart.
+    walk_through = walk(toy_model, 5.0, -800.0, 800.0, 1.5)
+    at_gate = run(_model_with_gate(toy_model, 5.0), cartesian(*walk_through))
+    breaches = kinds(at_gate, "barrier_breach")
+    assert len(breaches) == 1 and breaches[0].details["official_crossing"] == "gate-1"  # type: ignore[attr-defined]
+    elsewhere = kinds(run(toy_model, cartesian(*walk_through)), "barrier_breach")
+    assert len(elsewhere) == 1 and "official_crossing" not in elsewhere[0].details  # type: ignore[attr-defined]

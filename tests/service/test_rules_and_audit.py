@@ -29,6 +29,27 @@ def test_default_rules_prioritise_by_type_class_direction_and_time() -> None:
     assert rules.evaluate(facts("border_crossing", "person", "outbound", group=6))[0] == "P2"  # type: ignore[index]
 
 
+def test_traffic_at_an_official_crossing_is_no_alert_by_day_and_a_p3_crossing_after_hours() -> None:
+    rules = load_rules()
+
+    def at_gate(type: str, time: float) -> EventFacts:
+        return EventFacts(type=type, time=time, object_class="vehicle", direction="inbound", sector=None,
+                          at_official_crossing=True)  # fmt: skip
+
+    assert rules.evaluate(at_gate("border_crossing", DAY)) is None
+    assert rules.evaluate(at_gate("barrier_breach", NIGHT)) is None  # the gate in the wall
+    assert rules.evaluate(at_gate("border_crossing", NIGHT)) == (
+        "P3",
+        "traffic through an official crossing after hours",
+    )
+    # the same vehicle on the green border is still the most urgent alert there is
+    assert rules.evaluate(facts("border_crossing", "vehicle", "inbound"))[0] == "P1"  # type: ignore[index]
+    event = BorderEvent(event_id="E1", type="border_crossing", time=NIGHT, lat=34.4, lon=41.0, track_ids=("T1",),
+                        object_class="vehicle", class_prob=0.9, sector="SYR-10", km=233.0, direction="inbound",
+                        details={"official_crossing": "al-qaim"})  # fmt: skip
+    assert alerting.event_facts(event).at_official_crossing
+
+
 def test_rules_file_errors_name_the_rule_and_field() -> None:
     with pytest.raises(RuleError, match=r"rule 'bad one' .*priority"):
         parse_rules({"rules": [{"name": "bad one", "priority": "P9"}]})
