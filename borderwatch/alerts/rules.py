@@ -38,6 +38,7 @@ class Match(_Strict):
     sectors: list[str] | None = None
     night: bool | None = None
     at_official_crossing: bool | None = None  # within the tracker's official_crossing_m of an official crossing
+    outside_opening_hours: bool | None = None  # at an official crossing, outside its opening hours (local time)
     min_group: int | None = Field(default=None, ge=1)
     max_group: int | None = Field(default=None, ge=1)
 
@@ -77,11 +78,23 @@ class AlertRules(_Strict):
         start, end = (int(p[:2]) * 60 + int(p[3:]) for p in (self.night_start, self.night_end))
         return start <= minute or minute < end if start > end else start <= minute < end
 
+    def is_outside(self, opening_hours: str | None, time: float) -> bool:
+        """Whether POSIX time `time` falls outside 'HH:MM-HH:MM' (local time); never for None (24 h)."""
+        if not opening_hours:
+            return False
+        start, _, end = opening_hours.partition("-")
+        local = datetime.fromtimestamp(time, UTC) + timedelta(hours=self.utc_offset_hours)
+        minute = local.hour * 60 + local.minute
+        first, last = (int(p[:2]) * 60 + int(p[3:5]) for p in (start.strip(), end.strip()))
+        inside = first <= minute < last if first <= last else (minute >= first or minute < last)
+        return not inside
+
     def evaluate(self, facts: EventFacts) -> tuple[Priority, str] | None:
         """(priority, rule name) for an event, or None when no alert is due."""
         night = self.is_night(facts.time)
+        closed = facts.at_official_crossing and self.is_outside(facts.opening_hours, facts.time)
         for rule in self.rules:
-            if _fits(rule.match, facts, night):
+            if _fits(rule.match, facts, night, closed):
                 if rule.priority is None:
                     return None
                 return self._modified(rule.priority, facts), rule.name
@@ -107,9 +120,10 @@ class EventFacts:
     sector: str | None
     group_size: int = 1
     at_official_crossing: bool = False
+    opening_hours: str | None = None  # that crossing's 'HH:MM-HH:MM' (local time); None: open around the clock
 
 
-def _fits(match: Match, facts: EventFacts, night: bool) -> bool:
+def _fits(match: Match, facts: EventFacts, night: bool, closed: bool) -> bool:
     return (
         (match.types is None or facts.type in match.types)
         and (match.classes is None or facts.object_class in match.classes)
@@ -117,6 +131,7 @@ def _fits(match: Match, facts: EventFacts, night: bool) -> bool:
         and (match.sectors is None or facts.sector in match.sectors)
         and (match.night is None or match.night == night)
         and (match.at_official_crossing is None or match.at_official_crossing == facts.at_official_crossing)
+        and (match.outside_opening_hours is None or match.outside_opening_hours == closed)
         and (match.min_group is None or facts.group_size >= match.min_group)
         and (match.max_group is None or facts.group_size <= match.max_group)
     )

@@ -7,7 +7,7 @@ borderwatch.alerts, borderwatch.fusion.types (events), borderwatch.store, border
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,8 +52,15 @@ class AlertChange:
     created: bool
 
 
-def apply_events(session: Session, rules: AlertRules, events: Iterable[BorderEvent], now: float) -> list[AlertChange]:
-    """Store events and open or update alerts for them; returns the alerts that changed."""
+def apply_events(
+    session: Session,
+    rules: AlertRules,
+    events: Iterable[BorderEvent],
+    now: float,
+    opening_hours: Mapping[str, str | None] | None = None,
+) -> list[AlertChange]:
+    """Store events and open or update alerts for them; returns the alerts that changed.
+    `opening_hours`: official crossing id -> its 'HH:MM-HH:MM' (None: 24 h), for the rules."""
     changes: list[AlertChange] = []
     events = list(events)
     # One query each for what is already known, instead of one per event: a busy minute brings
@@ -73,7 +80,7 @@ def apply_events(session: Session, rules: AlertRules, events: Iterable[BorderEve
             if event.event_id in known:
                 continue  # the same event twice (replayed output) is stored and alerted once
             known.add(event.event_id)
-            facts = event_facts(event)
+            facts = event_facts(event, opening_hours)
             verdict = rules.evaluate(facts)
             plan.append((event, facts, verdict))
             key = dedup_key(event)
@@ -89,12 +96,14 @@ def apply_events(session: Session, rules: AlertRules, events: Iterable[BorderEve
     return changes
 
 
-def event_facts(event: BorderEvent) -> EventFacts:
+def event_facts(event: BorderEvent, opening_hours: Mapping[str, str | None] | None = None) -> EventFacts:
     """What the alert rules look at in an event."""
+    crossing = event.details.get("official_crossing")
     return EventFacts(
         type=event.type, time=event.time, object_class=event.object_class, direction=event.direction,
         sector=event.sector, group_size=max(1, len(event.track_ids), int(event.details.get("group_size", 1))),
-        at_official_crossing="official_crossing" in event.details,
+        at_official_crossing=crossing is not None,
+        opening_hours=(opening_hours or {}).get(crossing) if crossing is not None else None,
     )  # fmt: skip
 
 

@@ -125,6 +125,8 @@ class Service:
         self.run = f"{int(clock()) % 36**6:06x}-"[-8:]  # short tag of this run's start time
         self.model = model or load_border_model(settings.border_config)
         self.rules = rules or load_rules(settings.alert_rules)
+        # official crossing id -> opening hours, for the alert rules' outside_opening_hours
+        self.opening_hours = {c.properties.id: c.properties.opening_hours for c in self.model.crossings}
         self.bus: Bus = bus or open_bus(settings.bus_url, stream=settings.bus_stream)
         self._owns_bus = bus is None  # a bus handed in belongs to the caller, who closes it
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -436,7 +438,7 @@ class Service:
         pushed_tracks: set[str] = set()
         for chunk in slices or [[]]:
             with self.session() as session:
-                changes = alerting.apply_events(session, self.rules, chunk, now)
+                changes = alerting.apply_events(session, self.rules, chunk, now, self.opening_hours)
                 if defer_history:
                     named = {t for change in changes for t in change.alert["track_ids"]}
                     points = self.history.take(named)

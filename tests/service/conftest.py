@@ -24,7 +24,7 @@ from borderwatch.service.auth import ROLES
 from borderwatch.store.models import UserRow
 
 PASSWORD = "correct horse battery"
-NIGHT = 1795478400.0  # 2026-11-23 21:00 UTC: 00:00 local, night by the default rules
+NIGHT = 1795478400.0  # 2026-11-24 00:00 UTC: 03:00 local, night by the default rules
 
 
 def _pg_bin() -> Path | None:

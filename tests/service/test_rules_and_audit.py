@@ -12,7 +12,7 @@ from borderwatch.service import alerting, audit
 from borderwatch.store.models import AlertRow, AuditRow
 from tests.service.conftest import NIGHT, ServiceFactory
 
-DAY = NIGHT + 12 * 3600  # 12:00 local
+DAY = NIGHT + 12 * 3600  # 15:00 local
 
 
 def facts(type: str, cls: str | None, direction: str | None, time: float = NIGHT, group: int = 1) -> EventFacts:
@@ -29,25 +29,33 @@ def test_default_rules_prioritise_by_type_class_direction_and_time() -> None:
     assert rules.evaluate(facts("border_crossing", "person", "outbound", group=6))[0] == "P2"  # type: ignore[index]
 
 
-def test_traffic_at_an_official_crossing_is_no_alert_by_day_and_a_p3_crossing_after_hours() -> None:
+def test_traffic_at_an_official_crossing_is_no_alert_while_open_and_a_p3_crossing_when_shut() -> None:
     rules = load_rules()
 
-    def at_gate(type: str, time: float) -> EventFacts:
-        return EventFacts(type=type, time=time, object_class="vehicle", direction="inbound", sector=None,
-                          at_official_crossing=True)  # fmt: skip
+    def local(hour: float) -> float:  # that hour of NIGHT's local day (UTC+3 in the default rules)
+        midnight = NIGHT - (NIGHT + 3 * 3600) % 86400
+        return midnight + hour * 3600
 
-    assert rules.evaluate(at_gate("border_crossing", DAY)) is None
-    assert rules.evaluate(at_gate("barrier_breach", NIGHT)) is None  # the gate in the wall
-    assert rules.evaluate(at_gate("border_crossing", NIGHT)) == (
-        "P3",
-        "traffic through an official crossing after hours",
-    )
+    def at_gate(type: str, time: float, hours: str | None = "08:00-20:00") -> EventFacts:
+        return EventFacts(type=type, time=time, object_class="vehicle", direction="inbound", sector=None,
+                          at_official_crossing=True, opening_hours=hours)  # fmt: skip
+
+    assert rules.evaluate(at_gate("border_crossing", local(12))) is None
+    assert rules.evaluate(at_gate("barrier_breach", local(2))) is None  # the gate in the wall
+    after_hours = ("P3", "traffic through an official crossing after hours")
+    assert rules.evaluate(at_gate("border_crossing", local(2))) == after_hours
+    assert rules.evaluate(at_gate("border_crossing", local(19))) is None  # after dark, but still open
+    assert rules.evaluate(at_gate("border_crossing", local(21))) == after_hours  # shut
+    assert rules.evaluate(at_gate("border_crossing", local(2), hours=None)) is None  # open around the clock
+    assert rules.evaluate(at_gate("border_crossing", local(15), hours="22:00-10:00")) == after_hours  # over midnight
+    assert rules.evaluate(at_gate("border_crossing", local(2), hours="22:00-10:00")) is None
     # the same vehicle on the green border is still the most urgent alert there is
     assert rules.evaluate(facts("border_crossing", "vehicle", "inbound"))[0] == "P1"  # type: ignore[index]
     event = BorderEvent(event_id="E1", type="border_crossing", time=NIGHT, lat=34.4, lon=41.0, track_ids=("T1",),
                         object_class="vehicle", class_prob=0.9, sector="SYR-10", km=233.0, direction="inbound",
-                        details={"official_crossing": "al-qaim"})  # fmt: skip
-    assert alerting.event_facts(event).at_official_crossing
+                        details={"official_crossing": "qaim"})  # fmt: skip
+    seen = alerting.event_facts(event, {"qaim": "08:00-20:00"})
+    assert seen.at_official_crossing and seen.opening_hours == "08:00-20:00"
 
 
 def test_rules_file_errors_name_the_rule_and_field() -> None:
