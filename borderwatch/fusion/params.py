@@ -31,7 +31,10 @@ class TrackerParams:
     )
     gate_chi2: float = 13.8  # chi-square gate on the 2-D innovation (99.9 %)
     window_s: float = 5.0  # events, states and track life cycle are worked out per batch this long
-    lag_s: float = 1.0  # out-of-order detections up to this late are put back in order; later ones skipped
+    lag_s: float = 1.0  # detections are held this long (data time) to put out-of-order arrivals back in order ...
+    late_s: float = 10.0  # ... and one arriving later than that, by up to this much past what was released, is
+    # still fused out of sequence (the track is retrodicted to its time, updated, and predicted on again); older
+    # ones are skipped and counted as late. A short lag then costs little accuracy and no detections.
     max_rounds: int = 8  # association rounds per batch: one detection per track per round (multi-sensor)
     same_scan_s: float = 1.0  # a track takes one detection per sensor within this time (one scan's look)
     slice_s: float = 1.0  # association runs in time order over slices of a batch this long

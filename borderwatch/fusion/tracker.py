@@ -83,15 +83,18 @@ class Tracker:
         # Locals for the per-record loop: attribute look-ups were a good part of its cost.
         keep = self.pending.append
         processed_until = self.processed_until
+        too_old = processed_until - self.params.late_s
         latest = self.latest
         for record in records:
             if isinstance(record, Detection):
                 ident, t = record.id, record.time
                 if ident in seen:
                     out.skipped["duplicate_id"] += 1
-                elif not t >= processed_until:  # also catches NaN
+                elif not t >= too_old:  # also catches NaN
                     out.skipped["late"] += 1
                 else:
+                    if t < processed_until:
+                        out.out_of_sequence += 1
                     seen[ident] = t
                     keep(record)
                     if t > latest:
@@ -124,8 +127,10 @@ class Tracker:
             self.pending = [d for d in self.pending if d.time >= horizon]
             batch = to_batch(ready, self.frame, self.sites, self.params, out.skipped, self._sensor_codes)
             self._heard(batch)
+            # Out-of-sequence detections (older than what was released before) join the first batch.
+            first = max(float(batch.time[0]), self.processed_until) if batch.size else 0.0
             edges = (
-                np.arange(batch.time[0], batch.time[-1] + self.params.window_s, self.params.window_s)
+                np.arange(first, batch.time[-1] + self.params.window_s, self.params.window_s)
                 if batch.size
                 else np.empty(0)
             )
@@ -164,6 +169,7 @@ class Tracker:
         updated: list[IntArray] = []
         newly_confirmed: list[IntArray] = []
         taken = _Taken()
+        held_at = tr.t.copy()  # each track's time before this batch: out-of-sequence updates must not move it back
         # Associate slice by slice in time order; the costlier stages (locating, events, merging,
         # life cycle) then run once for the whole batch.
         cuts = np.searchsorted(
@@ -192,6 +198,8 @@ class Tracker:
             self._initiate(batch, remaining[~gated])
         if p.compiled:
             taken.from_last_take(last_take)
+        if batch.time[0] < self.processed_until:
+            self._bring_forward(held_at)
         rows = np.unique(np.concatenate(updated)) if updated else np.empty(0, np.int64)
         rows = rows[tr.status[rows] != TENTATIVE]
         confirmed_rows = np.concatenate(newly_confirmed) if newly_confirmed else np.empty(0, np.int64)
@@ -207,6 +215,17 @@ class Tracker:
         self._emit_states(rows, out, located=(lat, lon, loc))
         self._merge(now, taken)
         out.events += self.events.convergence(tr, now)
+
+    def _bring_forward(self, held_at: FloatArray) -> None:
+        """Tracks that an out-of-sequence detection updated in the past are predicted on to the time they
+        had reached (retrodict, update, predict: the usual approximation for out-of-sequence measurements),
+        so that no track goes back in time and the border events see each track's latest position."""
+        tr = self.tracks
+        n = min(len(held_at), len(tr))
+        back = np.flatnonzero(tr.t[:n] < held_at[:n])
+        if back.size:
+            tr.x[back], tr.p[back] = predict(tr.x[back], tr.p[back], held_at[back] - tr.t[back], self._q(back))
+            tr.t[back] = held_at[back]
 
     def _associate(
         self,

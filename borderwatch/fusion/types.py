@@ -157,13 +157,16 @@ class BorderEvent:
 
 @dataclass
 class FusionOutput:
-    """What one call of the tracker produced: new track states, new events, and what it skipped (by reason)."""
+    """What one call of the tracker produced: new track states, new events, what it skipped (by reason), and how
+    many detections it fused out of sequence."""
 
     track_states: list[TrackState] = field(default_factory=list)
     events: list[BorderEvent] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
+    out_of_sequence: int = 0  # detections that arrived after their time was released, fused nonetheless
 
     def extend(self, other: FusionOutput) -> None:
         self.track_states.extend(other.track_states)
         self.events.extend(other.events)
         self.skipped.update(other.skipped)
+        self.out_of_sequence += other.out_of_sequence

@@ -127,15 +127,43 @@ def test_out_of_order_within_the_lag_is_put_back_in_order(toy_model: BorderModel
     assert same_picture(out, ordered)
 
 
-def test_detections_later_than_the_lag_are_skipped_and_counted(toy_model: BorderModel) -> None:
+def test_detections_later_than_lag_and_tolerance_are_skipped_and_counted(toy_model: BorderModel) -> None:
     t, lat, lon = walk(toy_model, 5.0, -800.0, 800.0, 1.4)
     dets = cartesian(t, lat, lon)
-    tracker = Tracker(toy_model, TrackerParams(lag_s=1.0))
+    tracker = Tracker(toy_model, TrackerParams(lag_s=1.0, late_s=5.0))
     out = tracker.process(dets[:200])
-    late = dataclasses.replace(dets[10], id="late-one")
-    again = tracker.process([late])
+    released = tracker.processed_until
+    too_late = dataclasses.replace(dets[10], id="too-late")
+    assert too_late.time < released - 5.0
+    just_late = dataclasses.replace(dets[199], id="just-late", time=released - 4.0)
+    again = tracker.process([too_late, just_late])
     assert again.skipped["late"] == 1
+    assert again.out_of_sequence == 1
+    assert out.skipped["late"] == 0 and out.out_of_sequence == 0
+
+
+def test_detections_later_than_the_lag_are_fused_out_of_sequence(toy_model: BorderModel) -> None:
+    # A short lag with transit delays far longer than it: most detections arrive after their time
+    # was released. They are fused all the same, and the picture is the one of an ordered feed.
+    t, lat, lon = walk(toy_model, 5.0, -800.0, 800.0, 1.4)
+    dets = cartesian(t, lat, lon, every=1)
+    rng = np.random.default_rng(5)
+    arrival = np.array([d.time for d in dets]) + rng.uniform(0.0, 3.0, len(dets))
+    shuffled = [dets[i] for i in np.argsort(arrival)]
+    ordered = run(toy_model, dets, chunk=1, lag_s=0.1)
+    out = run(toy_model, shuffled, chunk=1, lag_s=0.1)
     assert out.skipped["late"] == 0
+    assert out.out_of_sequence > len(dets) // 4
+    assert len(confirmed_ids(out)) == 1 and crossings(out) == ["inbound"]
+    assert same_picture(out, ordered)
+    # No track goes back in time: each one's states come in time order.
+    times: dict[str, float] = {}
+    for state in out.track_states:
+        assert state.time >= times.get(state.track_id, -math.inf)
+        times[state.track_id] = state.time
+    # With no tolerance, the same feed loses those detections.
+    strict = run(toy_model, shuffled, chunk=1, lag_s=0.1, late_s=0.0)
+    assert strict.skipped["late"] > len(dets) // 4 and strict.out_of_sequence == 0
 
 
 def test_duplicate_ids_are_ignored(toy_model: BorderModel) -> None:
