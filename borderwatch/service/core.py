@@ -183,6 +183,11 @@ class Service:
         self.m_queue = Gauge("borderwatch_fusion_queue_batches", "Batches waiting for fusion", registry=r)
         self.m_skipped = Counter("borderwatch_fusion_skipped_total", "Records the tracker skipped", ["reason"],
                                  registry=r)  # fmt: skip
+        self.m_out_of_sequence = Counter(
+            "borderwatch_fusion_out_of_sequence_total",
+            "Detections that reached the tracker after their time was released (later than fusion_lag_s), fused out "
+            "of sequence", registry=r,
+        )  # fmt: skip
         self.m_fusion_errors = Counter("borderwatch_fusion_errors_total", "Fusion batches that failed", registry=r)
         self._seed()
 
@@ -402,6 +407,7 @@ class Service:
             return
         for reason, count in getattr(output, "skipped", {}).items():
             self.m_skipped.labels(str(reason)).inc(count)
+        self.m_out_of_sequence.inc(getattr(output, "out_of_sequence", 0))
         # The tracker numbers tracks from 1 each run; the run tag keeps ids unique across restarts
         # so a new track never merges into an old track's row or open alert.
         states = [replace(t, track_id=f"{self.run}{t.track_id}") for t in output.track_states]

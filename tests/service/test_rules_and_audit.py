@@ -9,7 +9,7 @@ from borderwatch.alerts import EventFacts, LifecycleError, check_transition, loa
 from borderwatch.alerts.rules import RuleError, parse_rules
 from borderwatch.fusion.types import BorderEvent
 from borderwatch.service import alerting, audit
-from borderwatch.store.models import AlertRow, AuditRow
+from borderwatch.store.models import AlertRow, AuditRow, EventRow
 from tests.service.conftest import NIGHT, ServiceFactory
 
 DAY = NIGHT + 12 * 3600  # 15:00 local
@@ -92,6 +92,16 @@ def test_events_dedup_into_one_open_alert_per_track_and_type(make_service: Servi
     with service.read() as session:
         alerts = session.scalars(select(AlertRow).order_by(AlertRow.id)).all()
         assert [(a.track_ids, a.updates, a.priority) for a in alerts] == [(["T1"], 2, "P1"), (["T2"], 1, "P1")]
+        assert alerts[0].event_ids == ["e1", "e2"]
+        # Each event stored once, pointing at its alert (the animal's loitering raises none) ...
+        linked = dict(session.execute(select(EventRow.event_id, EventRow.alert_id)).all())
+        assert linked == {"e1": alerts[0].id, "e2": alerts[0].id, "e3": alerts[1].id, "e4": None}
+        # ... and the audit log has one entry per alert change, in event order, on an intact chain.
+        entries = session.execute(select(AuditRow.action, AuditRow.entity_id).order_by(AuditRow.seq)).all()
+        first, second = str(alerts[0].id), str(alerts[1].id)
+        expected = [("alert.create", first), ("alert.update", first), ("alert.create", second)]
+        assert [tuple(e) for e in entries[-3:]] == expected
+        assert audit.verify(session)[1] == []
     service.transition(alerts[0].id, "resolved", "op", outcome="false_alarm")
     with service.session() as session:  # after resolution a new event opens a new alert
         assert alerting.apply_events(session, service.rules, [event("e5", "T1")], now=200.0)[0].created
