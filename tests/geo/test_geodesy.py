@@ -38,7 +38,7 @@ def test_triangle_inequality(a: float, b: float, c: float, d: float, e: float, f
     assert ac <= ab + bc + 1e-6
 
 
-@settings(max_examples=50)
+@settings(max_examples=50, deadline=None)  # the first example loads the compiled projection
 @given(
     st.floats(min_value=-60.0, max_value=60.0),
     st.floats(min_value=-170.0, max_value=170.0),
@@ -60,3 +60,36 @@ def test_broadcasting_scalar_against_array() -> None:
     lat, lon = destination(33.0, 41.0, np.linspace(0.0, 350.0, 36), 1000.0)
     assert lat.shape == (36,)
     assert np.allclose(distance_m(33.0, 41.0, lat, lon), 1000.0, atol=1e-6)
+
+
+# Centres to 1e-6 degree: PROJ moves an origin within about 1e-9 degree of zero onto zero (0.1 mm).
+centre_lat = st.floats(min_value=-70.0, max_value=70.0).map(lambda v: round(v, 6))
+centre_lon = st.floats(min_value=-179.0, max_value=179.0).map(lambda v: round(v, 6))
+
+
+@settings(max_examples=25, deadline=None)
+@given(centre_lat, centre_lon)
+def test_local_frame_agrees_with_pyproj_tmerc(lat0: float, lon0: float) -> None:
+    """The compiled Krüger series is PROJ's transverse Mercator to well under a micrometre within 400 km."""
+    frame = LocalFrame(lat0, lon0)
+    forward, inverse = frame.transformers()
+    rng = np.random.default_rng(7)
+    x, y = rng.uniform(-400_000.0, 400_000.0, (2, 500))
+    lon, lat = inverse.transform(x, y)
+    got_lat, got_lon = frame.to_latlon(x, y)
+    assert np.abs(got_lat - lat).max() * 111_000.0 < 1e-6
+    lon_err = np.abs((got_lon - lon + 180.0) % 360.0 - 180.0).max()
+    assert lon_err * 111_000.0 < 1e-6
+    ref_x, ref_y = forward.transform(lon, lat)
+    got_x, got_y = frame.to_xy(lat, lon)
+    assert np.abs(got_x - ref_x).max() < 1e-6 and np.abs(got_y - ref_y).max() < 1e-6
+
+
+def test_local_frame_keeps_shapes_and_passes_nan_through() -> None:
+    frame = LocalFrame(34.0, 41.0)
+    x, y = frame.to_xy(34.1, 41.2)
+    assert x.shape == () and y.shape == ()
+    lat, lon = frame.to_latlon(np.zeros((2, 3)), np.ones((2, 3)))
+    assert lat.shape == (2, 3) and lon.shape == (2, 3)
+    x, y = frame.to_xy([34.0, np.nan], [41.0, 41.0])
+    assert abs(float(x[0])) < 1e-6 and abs(float(y[0])) < 1e-6 and np.isnan(x[1]) and np.isnan(y[1])
