@@ -27,7 +27,7 @@ from borderwatch.api.problems import PROBLEM_MEDIA, FieldProblem, install, probl
 from borderwatch.service import Service, auth
 from borderwatch.service import audit as audit_log
 from borderwatch.service.alerting import NotFoundError
-from borderwatch.service.ingest import IngestBusyError, IngestResult, Undecodable
+from borderwatch.service.ingest import IngestBusyError, IngestResult, Undecodable, fast_records
 from borderwatch.store.models import (
     AlertRow,
     AlertTransitionRow,
@@ -63,9 +63,11 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
 M = TypeVar("M")
 MAX_BATCH = 100_000  # records per request or WebSocket message
 MAX_BODY_BYTES = 64 << 20
-# Batches up to this many records are parsed on the event loop (well under a millisecond per hundred);
-# larger ones in a worker thread, so one huge batch does not stall every other connection.
+# Batches up to this many records (bodies up to this many bytes) are decoded and checked on the event
+# loop (well under a millisecond per hundred); larger ones in a worker thread, so one huge batch does not
+# stall every other connection.
 PARSE_ON_LOOP_MAX = 2_000
+DECODE_ON_LOOP_MAX_BYTES = 512 << 10
 
 
 class Principal:
@@ -458,7 +460,7 @@ def create_app(service: Service, *, manage_service: bool = True) -> FastAPI:
                                     "split it", request)  # fmt: skip
         body = await request.body()
         try:
-            items = _decode_items(body, request.headers.get("content-type", ""))
+            items = await decode(body, request.headers.get("content-type", ""), sensor)
         except ValueError as exc:
             return problem_response(400, "Bad Request", str(exc), request)
         try:
@@ -470,6 +472,11 @@ def create_app(service: Service, *, manage_service: bool = True) -> FastAPI:
             return busy
         # The write happens on the service's writer thread; this request only waits for its commit.
         return _ingest_response(await asyncio.wrap_future(submitted), request)
+
+    async def decode(body: bytes, content_type: str, sensor: str) -> Sequence[Any]:
+        if len(body) <= DECODE_ON_LOOP_MAX_BYTES:
+            return _decode_items(body, content_type, sensor)
+        return await run_in_threadpool(_decode_items, body, content_type, sensor)
 
     async def submit(items: Sequence[Any], sensor: str) -> Future[IngestResult]:
         if len(items) <= PARSE_ON_LOOP_MAX:
@@ -490,7 +497,7 @@ def create_app(service: Service, *, manage_service: bool = True) -> FastAPI:
             while True:
                 message = await websocket.receive_text()
                 try:
-                    items = _decode_items(message.encode(), "application/json")
+                    items = await decode(message.encode(), "application/json", sensor)
                 except ValueError as exc:
                     await websocket.send_json({"error": str(exc)})
                     continue
@@ -502,7 +509,7 @@ def create_app(service: Service, *, manage_service: bool = True) -> FastAPI:
                         # A stream has its own back-pressure: read the next message only once this one is queued.
                         await asyncio.sleep(0.05)
                 result = await asyncio.wrap_future(submitted)
-                await websocket.send_text(orjson.dumps(_report(result).model_dump()).decode())
+                await websocket.send_text(_report_body(result).decode())
         except WebSocketDisconnect:
             return
 
@@ -615,8 +622,17 @@ def _ingest_problem(description: str) -> dict[str, Any]:
     return {"model": s.IngestProblem, "description": description, "content": {PROBLEM_MEDIA: {}}}
 
 
-def _decode_items(body: bytes, content_type: str) -> Sequence[Any]:
-    if "ndjson" in content_type or "jsonl" in content_type:
+def _decode_items(body: bytes, content_type: str, sensor: str | None) -> Sequence[Any]:
+    """The batch's items: records already checked when every item is a well-formed record from
+    `sensor` (the common case, one pass), else the decoded JSON values for parse_items to judge one by
+    one. ValueError when the body as a whole is unusable."""
+    lines = "ndjson" in content_type or "jsonl" in content_type
+    checked = fast_records(body, sensor, lines=lines)
+    if checked is not None:
+        if len(checked) > MAX_BATCH:
+            raise ValueError(f"a batch may hold at most {MAX_BATCH:,} records, not {len(checked):,}; split it")
+        return checked
+    if lines:
         items: list[Any] = []
         for number, line in enumerate(body.splitlines(), 1):
             if line.strip():
@@ -640,18 +656,24 @@ def _decode_items(body: bytes, content_type: str) -> Sequence[Any]:
     return decoded
 
 
+def _report_body(result: IngestResult) -> bytes:
+    """The IngestReport of `result` as JSON, written directly (a pydantic model per request costs more
+    than the rest of the reply; tests check both agree)."""
+    return orjson.dumps({
+        "received": result.received, "accepted": result.accepted, "duplicates": result.duplicates,
+        "heartbeats": result.heartbeats, "ignored": result.ignored, "forbidden": result.forbidden,
+        "rejected": [{"index": r.index, "reason": r.reason} for r in result.rejected],
+    })  # fmt: skip
+
+
 def _report(result: IngestResult) -> s.IngestReport:
-    return s.IngestReport(
-        received=result.received, accepted=result.accepted, duplicates=result.duplicates,
-        heartbeats=result.heartbeats, ignored=result.ignored, forbidden=result.forbidden,
-        rejected=[s.Rejected(index=r.index, reason=r.reason) for r in result.rejected],
-    )  # fmt: skip
+    return s.IngestReport.model_validate_json(_report_body(result))
 
 
 def _ingest_response(result: IngestResult, request: Request) -> Any:
-    report = _report(result)
     if not result.rejected:
-        return Response(orjson.dumps(report.model_dump()), media_type="application/json")
+        return Response(_report_body(result), media_type="application/json")
+    report = _report(result)
     status, title = (403, "Forbidden") if result.forbidden else (422, "Unprocessable Content")
     detail = f"{len(result.rejected)} of {result.received} items refused; the other {result.accepted} were stored"
     body = s.IngestProblem(

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -173,6 +174,67 @@ def test_the_fast_path_takes_the_common_shapes() -> None:
     for item in (_GOOD, _GOOD | {"lat": 34, "class_conf": 1, "speed_mps": 3, "heading_deg": -90, "extra": {"a": 1}}):
         fast = ingest._common_detection(item)
         assert fast is not None and fast == parse_record(item)
+
+
+_HEARTBEAT = {"type": "heartbeat", "sensor_id": "T1", "time": "2026-11-23T21:00:01Z", "status": "ok"}
+_HEARTBEAT_FIELDS = ("sensor_id", "time", "status", "type")
+
+
+def _careful(body: bytes, sensor: str | None) -> tuple[list[Any], IngestResult]:
+    result = IngestResult()
+    return ingest.parse_items(orjson.loads(body), sensor, result), result
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.dictionaries(st.sampled_from(_FIELDS), _VALUES, max_size=4).map(lambda c: _GOOD | c),
+            st.dictionaries(st.sampled_from(_HEARTBEAT_FIELDS), _VALUES, max_size=2).map(lambda c: _HEARTBEAT | c),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    st.sampled_from(["T1", None]),
+    st.booleans(),
+)
+def test_the_batch_fast_path_agrees_with_the_careful_one(items: list[dict[str, Any]], sensor: str | None,
+                                                         lines: bool) -> None:  # fmt: skip
+    body = b"\n".join(orjson.dumps(i) for i in items) if lines else orjson.dumps(items)
+    fast = ingest.fast_records(body, sensor, lines=lines)
+    careful, result = _careful(orjson.dumps(items), sensor)
+    if fast is not None:  # taken: exactly what the careful path makes, and nothing it would refuse or skip
+        assert not result.rejected and not result.ignored
+        assert list(fast) == careful
+        assert ingest.parse_items(fast, sensor, IngestResult()) == careful
+
+
+def test_the_batch_fast_path_takes_the_common_shapes_and_leaves_doubts_to_the_careful_one() -> None:
+    good = [_GOOD, _GOOD | {"id": "d2", "lat": 34, "class_conf": 1, "speed_mps": 3, "heading_deg": -90,
+                            "extra": {"a": [1, "x"], "big": 1}}, _HEARTBEAT]  # fmt: skip
+    # An integer beyond 64 bits in extra: orjson (the careful path) reads it as a float; so must the fast one.
+    body = orjson.dumps(good).replace(b'"big":1', b'"big":123456789012345678901234567890')
+    fast = ingest.fast_records(body, "T1")
+    careful, result = _careful(body, "T1")
+    assert fast is not None and list(fast) == careful and len(careful) == 3 and result.received == 3
+    assert ingest.fast_records(body[1:-1].replace(b"},{", b"}\n{") + b"\n\n", "T1", lines=True) == careful
+    doubtful = {
+        "another sensor": [_GOOD | {"sensor_id": "T2"}],
+        "NUL in a field": [_GOOD | {"id": "d\u0000"}],
+        "polar": [_GOOD | {"range_m": 100.0}],
+        "time not ISO UTC": [_GOOD | {"time": "2026-11-23T21:00:00+01:00"}],
+        "truth record": [_GOOD, {"type": "truth", "truth_id": "m1"}],
+        "blank id": [_GOOD | {"id": "  "}],
+        "a bool for a number": [_GOOD | {"lat": True}],
+        "extra not an object": [_GOOD | {"extra": [1]}],
+    }
+    for name, items in doubtful.items():
+        assert ingest.fast_records(orjson.dumps(items), "T1") is None, name
+    # Two "type" keys in one object: msgspec would read the first, orjson (the careful path) the last.
+    twice = orjson.dumps([_HEARTBEAT]).replace(b'"type":"heartbeat"', b'"type":"heartbeat","type":"detection"')
+    assert ingest.fast_records(twice, "T1") is None
+    assert ingest.fast_records(b'{"not": "an array"}', "T1") is None
+    assert ingest.fast_records(b"[1, 2", "T1") is None
 
 
 def test_a_full_write_queue_holds_a_websocket_stream_back_and_loses_nothing(
