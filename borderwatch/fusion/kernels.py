@@ -442,15 +442,109 @@ def pair_distance2(
     diff = np.empty(4)
     s = np.empty((4, 4))
     for k in range(a.size):
-        diff[:] = 0.0
-        s[:] = 0.0
-        for i, sign in ((a[k], 1.0), (b[k], -1.0)):
-            q = 0.0
-            for c in range(logp.shape[1]):
-                q += math.exp(logp[i, c]) * accel[c]
-            _add_predicted(x, p, i, now - t[i], q, sign, diff, s)
-        out[k] = diff @ np.linalg.solve(s, diff)
+        out[k] = _pair_distance2(x, p, t, logp, accel, a[k], b[k], now, diff, s)
     return out
+
+
+@numba.njit(cache=True)
+def _pair_distance2(
+    x: FloatArray,
+    p: FloatArray,
+    t: FloatArray,
+    logp: FloatArray,
+    accel: FloatArray,
+    a: int,
+    b: int,
+    now: float,
+    diff: FloatArray,
+    s: FloatArray,
+) -> float:  # pragma: no cover - compiled
+    """pair_distance2 of one pair; diff (4,) and s (4,4) are scratch space."""
+    diff[:] = 0.0
+    s[:] = 0.0
+    for i, sign in ((a, 1.0), (b, -1.0)):
+        q = 0.0
+        for c in range(logp.shape[1]):
+            q += math.exp(logp[i, c]) * accel[c]
+        _add_predicted(x, p, i, now - t[i], q, sign, diff, s)
+    return float(diff @ np.linalg.solve(s, diff))
+
+
+@numba.njit(cache=True)
+def merge_pairs(
+    x: FloatArray,
+    p: FloatArray,
+    t: FloatArray,
+    status: Int8Array,
+    logp: FloatArray,
+    accel: FloatArray,
+    last_take: FloatArray,
+    now: float,
+    radius_m: float,
+    merge_m: float,
+    merge_speed_mps: float,
+    duplicate_chi2: float,
+    same_scan_s: float,
+) -> tuple[IntArray, IntArray, BoolArray, BoolArray, BoolArray]:  # pragma: no cover - compiled
+    """The duplicate test of the tracker's merge step in one pass, instead of a k-d tree and some twenty
+    array passes per batch. Tracks are predicted to `now`; pairs (a < b) within radius_m of each other
+    are found by a sweep along x. Returns the pairs, `drop` (per track: a tentative within merge_m of a
+    firm track), and per pair `alike` (both firm, within merge_m, moving alike within merge_speed_mps)
+    and `twin` (both firm, states within duplicate_chi2 of each other, and no sensor gave each of them a
+    detection within same_scan_s: last_take is each track's last detection time per sensor, -inf if none)."""
+    n = x.shape[0]
+    px = np.empty(n)
+    py = np.empty(n)
+    for i in range(n):
+        px[i] = x[i, 0] + x[i, 2] * (now - t[i])
+        py[i] = x[i, 1] + x[i, 3] * (now - t[i])
+    order = np.argsort(px)
+    cap = 4 * n + 16
+    pa = np.empty(cap, np.int64)
+    pb = np.empty(cap, np.int64)
+    count = 0
+    for u in range(n):
+        i = order[u]
+        for v in range(u + 1, n):
+            j = order[v]
+            if px[j] - px[i] > radius_m:
+                break
+            if math.hypot(px[j] - px[i], py[j] - py[i]) <= radius_m:
+                if count == cap:
+                    cap *= 2
+                    pa_new = np.empty(cap, np.int64)
+                    pb_new = np.empty(cap, np.int64)
+                    pa_new[:count] = pa[:count]
+                    pb_new[:count] = pb[:count]
+                    pa, pb = pa_new, pb_new
+                pa[count] = min(i, j)
+                pb[count] = max(i, j)
+                count += 1
+    a, b = pa[:count], pb[:count]
+    drop = np.zeros(n, np.bool_)
+    alike = np.zeros(count, np.bool_)
+    twin = np.zeros(count, np.bool_)
+    diff = np.empty(4)
+    s = np.empty((4, 4))
+    for k in range(count):
+        i, j = a[k], b[k]
+        near = math.hypot(px[i] - px[j], py[i] - py[j]) < merge_m
+        firm_i, firm_j = status[i] != TENTATIVE, status[j] != TENTATIVE
+        if near and firm_j and not firm_i:
+            drop[i] = True
+        if near and firm_i and not firm_j:
+            drop[j] = True
+        if not (firm_i and firm_j):
+            continue
+        alike[k] = near and math.hypot(x[i, 2] - x[j, 2], x[i, 3] - x[j, 3]) < merge_speed_mps
+        if _pair_distance2(x, p, t, logp, accel, i, j, now, diff, s) < duplicate_chi2:
+            twin[k] = True
+            # One sensor reporting both in one scan has told them apart (vehicles queued at a gate).
+            for sensor in range(last_take.shape[1]):
+                if abs(last_take[i, sensor] - last_take[j, sensor]) < same_scan_s:
+                    twin[k] = False
+                    break
+    return a, b, drop, alike, twin
 
 
 @numba.njit(cache=True)
@@ -575,6 +669,7 @@ def preload() -> None:
     )  # fmt: skip
     life_cycle(0.0, p, x, t, t, hits, status, logp, np.ones(k), 20.0, 40.0, 1e3, 12.0)
     pair_distance2(x, p, t, logp, np.ones(k), rows, rows + 1, 0.0)
+    merge_pairs(x, p, t, status, logp, np.ones(k), np.full((n, 1), -np.inf), 0.0, 50.0, 30.0, 2.0, 9.0, 1.0)
     loiter_due(rows, f1, f2, f1, np.zeros((n, 2)), t.copy(), np.zeros(n, bool), 3000.0, 150.0, 300.0)
     crossing_sides(
         rows, f1, f2, f1, np.zeros(1, bool), t.copy(), np.zeros((n, 2)), t.copy(), np.full(n, np.nan),

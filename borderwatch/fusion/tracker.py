@@ -27,6 +27,7 @@ from borderwatch.fusion.kernels import (
     TO_COAST,
     associate_slice,
     life_cycle,
+    merge_pairs,
     pair_distance2,
     preload,
 )
@@ -175,12 +176,12 @@ class Tracker:
         cuts = np.searchsorted(
             batch.time, np.arange(batch.time[0], batch.time[-1], p.slice_s)[1:], side="left"
         ).tolist()
-        if p.compiled:
-            last_take = np.full((len(tr), int(batch.sensor_code.max()) + 1), -np.inf)
+        # Compiled: each track's last detection time per sensor in this batch (the same-scan rule).
+        last_take = np.full((len(tr), int(batch.sensor_code.max()) + 1), -np.inf) if p.compiled else None
         for start, stop in zip([0, *cuts], [*cuts, batch.size], strict=True):
             if stop <= start:
                 continue
-            if p.compiled:
+            if last_take is not None:
                 rows_updated, rows_confirmed, left, gated_mask = associate_slice(
                     tr.x, tr.p, tr.t, tr.last_t, tr.hits, tr.status, tr.logp, tr.jump, last_take, self._accel,
                     batch.z[start:stop], batch.r[start:stop], batch.time[start:stop], batch.sensor_code[start:stop],
@@ -196,8 +197,6 @@ class Tracker:
                 continue
             remaining, gated = self._associate(batch, np.arange(start, stop), taken, updated, newly_confirmed)
             self._initiate(batch, remaining[~gated])
-        if p.compiled:
-            taken.from_last_take(last_take)
         if batch.time[0] < self.processed_until:
             self._bring_forward(held_at)
         rows = np.unique(np.concatenate(updated)) if updated else np.empty(0, np.int64)
@@ -213,7 +212,7 @@ class Tracker:
         not_new = not_new[rows]
         out.events += self.events.on_updates(tr, rows[not_new], _subset(loc, not_new), now)
         self._emit_states(rows, out, located=(lat, lon, loc))
-        self._merge(now, taken)
+        self._merge(now, taken, last_take)
         out.events += self.events.convergence(tr, now)
 
     def _bring_forward(self, held_at: FloatArray) -> None:
@@ -353,20 +352,66 @@ class Tracker:
         n = len(self.tracks)
         self._classify(np.arange(n - k, n), cls, batch.class_conf[rows])
 
-    def _merge(self, now: float, taken: _Taken) -> None:
+    def _merge(self, now: float, taken: _Taken, last_take: FloatArray | None) -> None:
         """Drop duplicate tracks of one object: tentatives on top of a confirmed track, and the
         younger of two confirmed tracks that are statistically one object for `duplicate_batches`
-        batches in a row (or that are as close and move alike at once)."""
+        batches in a row (or that are as close and move alike at once). The pair tests are one compiled
+        pass (last_take: the compiled association's record) or, without it, NumPy over `taken`."""
         tr = self.tracks
         p = self.params
         if len(tr) < 2:
             self._twins = {}
             return
+        if last_take is None:
+            found = self._merge_pairs(now, taken)
+            if found is None:
+                self._twins = {}
+                return
+            a, b, drop, alike, twin = found
+        else:
+            a, b, drop, alike, twin = merge_pairs(
+                tr.x, tr.p, tr.t, tr.status, tr.logp, self._accel, last_take, now,
+                max(p.merge_m, p.duplicate_search_m), p.merge_m, p.merge_speed_mps, p.duplicate_chi2, p.same_scan_s,
+            )  # fmt: skip
+            if a.size == 0:
+                self._twins = {}
+                return
+        # Likeness that lasts: counted per pair of serials over consecutive batches.
+        twins: dict[tuple[int, int], int] = {}
+        lasting = np.zeros(a.size, bool)
+        if np.any(twin):
+            cand = np.flatnonzero(twin)
+            for k, sa, sb in zip(cand.tolist(), tr.serial[a[cand]].tolist(), tr.serial[b[cand]].tolist(), strict=True):
+                key = (min(sa, sb), max(sa, sb))
+                twins[key] = self._twins.get(key, 0) + 1
+                lasting[k] = twins[key] >= p.duplicate_batches
+        self._twins = twins
+        alike |= lasting
+        if np.any(alike):
+            # Tracks that came together from far apart are two objects meeting, not one seen twice.
+            met = self.events.pairs
+            for k in np.flatnonzero(alike).tolist():
+                sa, sb = int(tr.serial[a[k]]), int(tr.serial[b[k]])
+                pair = met.get((min(sa, sb), max(sa, sb)))
+                # ... until their meeting has been reported: tracks that then stay one object (a walker
+                # who got into a vehicle, a track that slipped onto a passing one) are one track.
+                if pair is not None and pair.armed and not (pair.fired and lasting[k]):
+                    alike[k] = False
+        younger = np.where(tr.hits[a[alike]] >= tr.hits[b[alike]], b[alike], a[alike])
+        drop[younger] = True
+        if np.any(drop):
+            tr.keep(~drop)
+
+    def _merge_pairs(
+        self, now: float, taken: _Taken
+    ) -> tuple[IntArray, IntArray, npt.NDArray[np.bool_], npt.NDArray[np.bool_], npt.NDArray[np.bool_]] | None:
+        """kernels.merge_pairs in NumPy, with the same-scan rule over every detection taken (None: no pairs)."""
+        tr = self.tracks
+        p = self.params
         xy = tr.x[:, :2] + tr.x[:, 2:] * (now - tr.t)[:, None]
         pairs = cKDTree(xy).query_pairs(max(p.merge_m, p.duplicate_search_m), output_type="ndarray")
         if pairs.size == 0:
-            self._twins = {}
-            return
+            return None
         a, b = pairs[:, 0], pairs[:, 1]
         near = np.hypot(*(xy[a] - xy[b]).T) < p.merge_m
         firm_a, firm_b = tr.status[a] != TENTATIVE, tr.status[b] != TENTATIVE
@@ -387,25 +432,7 @@ class Tracker:
             # One sensor reporting both in one scan has told them apart (vehicles queued at a gate).
             cand = np.flatnonzero(twin)
             twin[cand[taken.seen_together(a[cand], b[cand], p.same_scan_s)]] = False
-        serial_a, serial_b = tr.serial[a], tr.serial[b]
-        keys = list(zip(np.minimum(serial_a, serial_b).tolist(), np.maximum(serial_a, serial_b).tolist(), strict=True))
-        twins = {keys[k]: self._twins.get(keys[k], 0) + 1 for k in np.flatnonzero(twin).tolist()}
-        self._twins = twins
-        lasting = np.array([twins.get(key, 0) >= p.duplicate_batches for key in keys], bool)
-        alike |= lasting
-        if np.any(alike):
-            # Tracks that came together from far apart are two objects meeting, not one seen twice.
-            met = self.events.pairs
-            for k in np.flatnonzero(alike).tolist():
-                pair = met.get(keys[k])
-                # ... until their meeting has been reported: tracks that then stay one object (a walker
-                # who got into a vehicle, a track that slipped onto a passing one) are one track.
-                if pair is not None and pair.armed and not (pair.fired and lasting[k]):
-                    alike[k] = False
-        younger = np.where(tr.hits[a[alike]] >= tr.hits[b[alike]], b[alike], a[alike])
-        drop[younger] = True
-        if np.any(drop):
-            tr.keep(~drop)
+        return a, b, drop, alike, twin
 
     # ------------------------------------------------------------ life cycle
 
@@ -506,11 +533,6 @@ class _Taken:
             if np.any(np.abs(when[lo[k] : hi[k]] - time[k]) < same_scan_s):
                 ok[k] = False
         return ok
-
-    def from_last_take(self, last_take: FloatArray) -> None:
-        """Take the compiled association's record: per track and sensor, the last detection's time."""
-        track, sensor = np.nonzero(np.isfinite(last_take))
-        self.add(track.astype(np.int64), sensor.astype(np.int64), last_take[track, sensor])
 
     def seen_together(self, a: IntArray, b: IntArray, same_scan_s: float) -> npt.NDArray[np.bool_]:
         """For pairs of tracks (a, b): whether some sensor gave each of them a detection in one scan."""

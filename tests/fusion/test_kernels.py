@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from borderwatch.fusion.kalman import predict
-from borderwatch.fusion.kernels import DROP, GONE, KEEP, TO_COAST, life_cycle, pair_distance2
+from borderwatch.fusion.kernels import DROP, GONE, KEEP, TO_COAST, life_cycle, merge_pairs, pair_distance2
 from borderwatch.fusion.tracks import COASTING, CONFIRMED, TENTATIVE
 
 
@@ -56,3 +56,37 @@ def test_life_cycle_fates() -> None:
     fate = life_cycle(now, p, x, first_t, last_t, hits, status, logp, max_speed, 20.0, 60.0, 2000.0, 5.0)
     # A fresh tentative with one hit is not judged on speed yet.
     assert fate.tolist() == [KEEP, DROP, DROP, KEEP, TO_COAST, GONE, GONE, KEEP]
+
+
+def test_merge_pairs_against_every_pair() -> None:
+    """The sweep finds exactly the pairs within the radius, and each pair's tests match the formulas."""
+    n = 150
+    tr = random_tracks(n, seed=5)
+    rng = np.random.default_rng(6)
+    tr["x"][:, :2] = rng.uniform(0.0, 3000.0, size=(n, 2))  # crowded: many pairs within the radius
+    status = rng.choice(np.array([TENTATIVE, CONFIRMED, COASTING], np.int8), size=n)
+    last_take = np.where(rng.random((n, 4)) < 0.3, rng.uniform(99.0, 100.0, (n, 4)), -np.inf)
+    accel = np.array([0.05, 0.5, 0.1])
+    now, radius, merge_m, speed, chi2, scan = 101.0, 250.0, 120.0, 4.0, 40.0, 0.2
+    a, b, drop, alike, twin = merge_pairs(
+        tr["x"], tr["p"], tr["t"], status, tr["logp"], accel, last_take, now, radius, merge_m, speed, chi2, scan
+    )
+    xy = tr["x"][:, :2] + tr["x"][:, 2:] * (now - tr["t"])[:, None]
+    dist = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    ea, eb = np.nonzero(np.triu(dist <= radius, k=1))
+    assert sorted(zip(a.tolist(), b.tolist(), strict=True)) == sorted(zip(ea.tolist(), eb.tolist(), strict=True))
+    assert 50 < a.size < 2000 and np.all(a < b)
+    firm = status != TENTATIVE
+    near = dist[a, b] < merge_m
+    expected_drop = np.zeros(n, bool)
+    expected_drop[a[near & firm[b] & ~firm[a]]] = True
+    expected_drop[b[near & firm[a] & ~firm[b]]] = True
+    np.testing.assert_array_equal(drop, expected_drop)
+    both = firm[a] & firm[b]
+    moving_alike = np.hypot(*(tr["x"][a, 2:] - tr["x"][b, 2:]).T) < speed
+    np.testing.assert_array_equal(alike, both & near & moving_alike)
+    with np.errstate(invalid="ignore"):  # -inf - -inf: neither took one
+        one_scan = np.any(np.abs(last_take[a] - last_take[b]) < scan, axis=1)
+    d2 = pair_distance2(tr["x"], tr["p"], tr["t"], tr["logp"], accel, a, b, now)
+    np.testing.assert_array_equal(twin, both & (d2 < chi2) & ~one_scan)
+    assert drop.any() and alike.any() and twin.any() and (both & (d2 < chi2) & one_scan).any()
