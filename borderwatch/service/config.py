@@ -35,7 +35,10 @@ class Settings(BaseModel):
     housekeeping_period_s: float = Field(default=1.0, gt=0, description="Escalation/offline/retention check period")
     fusion: bool = Field(default=True, description="Run the tracker on ingested detections")
     fusion_lag_s: float | None = Field(
-        default=0.5, ge=0, description="Tracker reordering lag (data seconds); null: the tracker's own (1 s)"
+        default=0.2,
+        ge=0,
+        description="Tracker reordering lag (data seconds): later detections are fused out of "
+        "sequence; null: the tracker's own (1 s)",
     )
     bus_url: str = Field(default="", description="NATS JetStream server, e.g. nats://host:4222; empty: in-process")
     bus_stream: str = Field(default="BORDERWATCH", pattern=r"^[A-Za-z0-9_-]+$", description="JetStream stream name")

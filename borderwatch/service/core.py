@@ -389,14 +389,17 @@ class Service:
         records = sorted((r for b in batches for r in b.records), key=lambda r: r.time)
         # The data clock now: sensor time runs ahead of the newest detection by the wall time since it
         # came in (a lower bound, so nothing in flight is taken for late; replays keep their own time).
+        arrived: list[_Batch] = []
         for b in batches:
             if b.records:
                 times = [r.time for r in b.records]
                 oldest, newest = min(times), max(times)
                 self._data_offset = max(self._data_offset, newest - b.received_at)
-                self._held.append(replace(b, records=[], oldest=oldest, newest=newest))
+                arrived.append(replace(b, records=[], oldest=oldest, newest=newest))
+        self._held.extend(arrived)
         self._release_unfused(t for b in batches for t in b.tokens)
         now = min(self.clock() + self._data_offset, self._unfused_from() + self._lag_s)
+        released_before = getattr(self.tracker, "processed_until", -math.inf)
         output = self.tracker.process(records, now=now)
         decided = self.clock()
         held = list(self._held)  # what this call's events may have come from
@@ -415,7 +418,10 @@ class Service:
             replace(e, event_id=f"{self.run}{e.event_id}", track_ids=tuple(f"{self.run}{t}" for t in e.track_ids))
             for e in output.events
         ]
-        origins = {e.event_id: _origin(held, e.time) for e in events}
+        # Of what the tracker held, the data this call released: new batches (out-of-sequence ones too) and
+        # those reaching past the previous release.
+        fresh = [b for b in held if b.newest >= released_before] + [b for b in arrived if b.newest < released_before]
+        origins = {e.event_id: _origin(fresh, held, e.reported_time or e.time) for e in events}
         self._record(states, events, origins.get, started, decided, defer_history=True)
 
     def record_fusion(self, states: Sequence[TrackState], events: Sequence[BorderEvent], received_at: float) -> None:
@@ -642,11 +648,13 @@ def _quantile_of(samples: deque[float], q: float) -> Callable[[], float]:
     return lambda: _quantile(samples, q)
 
 
-def _origin(held: Sequence[_Batch], event_time: float) -> _Batch | None:
-    """The batch an event at `event_time` most likely came from: of the held batches whose data span
-    covers that time, the one received first (never under-reports); else the oldest one held."""
-    covering = [b for b in held if b.oldest <= event_time <= b.newest]
-    return min(covering or held, key=lambda b: b.received_at, default=None)
+def _origin(fresh: Sequence[_Batch], held: Sequence[_Batch], reported: float) -> _Batch | None:
+    """The batch an event's latency is counted from. The tracker knew of it from the data it released in
+    this call (`fresh`), up to the event's `reported` time; an event raised on confirmation can be dated
+    well before that, at the crossing. Of those batches, the one received first, so the hold and the
+    earliest receipt count (never under-reports); else the oldest batch held."""
+    candidates = [b for b in fresh if b.oldest <= reported]
+    return min(candidates or held, key=lambda b: b.received_at, default=None)
 
 
 def patrol_dict(patrol: PatrolRow) -> dict[str, Any]:

@@ -130,3 +130,19 @@ def test_a_burst_of_alerts_is_stored_and_pushed_in_slices_each_with_its_tracks(
     for track in alerts:
         assert pushed.index(("track", track)) < pushed.index(("alert", track))
     assert service.m_alerts.labels("P1")._value.get() == count
+
+
+def test_alert_latency_counts_from_the_data_the_tracker_released_not_from_the_event_time() -> None:
+    from borderwatch.service.core import _Batch, _origin
+
+    old = _Batch([], received_at=100.0, oldest=1000.0, newest=1001.0)  # still held back by the lag
+    new = _Batch([], received_at=130.0, oldest=1030.0, newest=1031.0)  # released in this call
+    late = _Batch([], received_at=131.0, oldest=1020.0, newest=1021.0)  # arrived now, out of sequence
+    # A crossing raised when its track was confirmed at 1031 but dated at 1000.5, when it crossed:
+    # the tracker knew of it from this call's data, so its latency runs from that data's receipt.
+    assert _origin([new], [old, new], reported=1031.0) is new
+    # The earliest receipt among the released data up to the event's report counts (never less).
+    assert _origin([new, late], [old, new, late], reported=1031.0) is new
+    assert _origin([late], [old, late], reported=1025.0) is late
+    # Nothing released covers it (an event from a clock tick alone): the oldest batch held.
+    assert _origin([], [old, new], reported=1031.0) is old

@@ -87,7 +87,7 @@ def test_fusion_lag_comes_from_the_settings(tmp_path: Any, border_model: BorderM
     try:
         assert isinstance(live.tracker, Tracker) and isinstance(default.tracker, Tracker)
         assert live.tracker.params.lag_s == 0.2
-        assert default.tracker.params.lag_s == 0.5  # the service's default for a live feed
+        assert default.tracker.params.lag_s == 0.2  # the service's default for a live feed
     finally:
         live.engine.dispose()
         default.engine.dispose()
