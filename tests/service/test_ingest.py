@@ -81,12 +81,12 @@ def test_fusion_lag_comes_from_the_settings(tmp_path: Any, border_model: BorderM
     from borderwatch.fusion import Tracker, TrackerParams
     from borderwatch.service import Service, load_settings
 
-    settings = load_settings(environ={"BORDERWATCH_FUSION_LAG_S": "0.2"}, data_dir=tmp_path)
+    settings = load_settings(environ={"BORDERWATCH_FUSION_LAG_S": "0.35"}, data_dir=tmp_path)
     live = Service(settings, model=border_model)
     default = Service(load_settings(environ={}, data_dir=tmp_path / "other"), model=border_model)
     try:
         assert isinstance(live.tracker, Tracker) and isinstance(default.tracker, Tracker)
-        assert live.tracker.params.lag_s == 0.2
+        assert live.tracker.params.lag_s == 0.35
         assert default.tracker.params.lag_s == 0.2  # the service's default for a live feed
     finally:
         live.engine.dispose()
