@@ -216,20 +216,39 @@ def evaluate(
     events: Annotated[Path, typer.Option("--events", help="Border events (from borderwatch track)")],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Scores JSON (default: beside events)")] = None,
     plot: Annotated[Path | None, typer.Option("--plot", help="Plot PNG (default: beside events)")] = None,
-    sensors: Annotated[int | None, typer.Option(help="Sensors behind the detections (default: config's)")] = None,
+    sensors: Annotated[
+        int | None,
+        typer.Option(min=1, help="Sensors of the scenario (default: its summary.json or detections beside --truth)"),
+    ] = None,
+    detections: Annotated[
+        Path | None, typer.Option("--detections", help="Detections file whose sensors are counted (see --sensors)")
+    ] = None,
     gospa_c: Annotated[float, typer.Option(help="GOSPA cut-off c (m)")] = 100.0,
     gospa_p: Annotated[float, typer.Option(help="GOSPA order p")] = 1.0,
     config: ConfigOption = None,
 ) -> None:
     """Score tracks and events against truth: GOSPA, id switches, crossing recall, time to alert, false alarms."""
-    from borderwatch.evaluation.commands import evaluate_files, report, write_scores
+    from borderwatch.evaluation.commands import evaluate_files, report, scenario_sensors, write_scores
 
     for path in (truth, tracks, events):
         if not path.is_file():
             err_console.print(f"[bold red]error:[/] file not found: {path}")
             raise typer.Exit(2)
     model = load_model_or_exit(config)
-    n_sensors = sensors if sensors is not None else len(model.sensors)
+    if detections is not None and not detections.is_file():
+        err_console.print(f"[bold red]error:[/] file not found: {detections}")
+        raise typer.Exit(2)
+    if sensors is not None:
+        n_sensors = sensors
+    elif (found := scenario_sensors(truth, detections)) is not None:
+        n_sensors, source = found
+        console.print(f"sensors of the scenario: {n_sensors} ({source})")
+    else:
+        n_sensors = len(model.sensors)
+        console.print(
+            f"[yellow]sensors: {n_sensors}, every sensor of the configuration[/] (no summary.json or detections "
+            "beside the truth file: give --sensors or --detections for the scenario's own)"
+        )
     scores, bad = evaluate_files(truth, tracks, events, n_sensors, gospa_c, gospa_p, model)
     report(scores, console)
     if bad:

@@ -15,7 +15,7 @@ from borderwatch.evaluation.plots import plot_scores
 from borderwatch.evaluation.scoring import Scores, evaluate
 from borderwatch.fusion.io import read_events, read_tracks
 from borderwatch.geo.model import BorderModel
-from borderwatch.sensors.formats import RecordReader, TruthEvent, TruthState
+from borderwatch.sensors.formats import Detection, Heartbeat, RecordReader, TruthEvent, TruthState
 
 
 def evaluate_files(
@@ -43,6 +43,35 @@ def evaluate_files(
         model=model,
     )
     return scores, len(reader.bad) + len(bad_tracks) + len(bad_events)
+
+
+def scenario_sensors(truth: Path, detections: Path | None = None) -> tuple[int, str] | None:
+    """How many sensors the scenario behind a truth file had, and where that was read: the simulator's
+    `summary.json` beside the truth file, else the sensors heard (detections or heartbeats) in a detections
+    file (`detections` when given, which then decides; else `detections.jsonl` beside the truth file).
+    None when none of them says.
+
+    These are the denominator of false crossing events per sensor per day: a scenario of one sector is
+    judged by its own sensors, not by every sensor of the border configuration."""
+    if detections is not None:  # named: its sensors are the ones meant
+        heard = _sensors_heard(detections)
+        return (heard, f"sensors heard in {detections}") if heard else None
+    summary = truth.parent / "summary.json"
+    if summary.is_file():
+        try:
+            counts = json.loads(summary.read_text(encoding="utf-8"))["sensors"]
+            total = sum(int(n) for n in counts.values())
+        except (ValueError, KeyError, TypeError, AttributeError):
+            total = 0  # not the simulator's summary: ask the detections
+        if total > 0:
+            return total, f"scenario summary {summary}"
+    beside = truth.parent / "detections.jsonl"
+    heard = _sensors_heard(beside) if beside.is_file() else 0
+    return (heard, f"sensors heard in {beside}") if heard else None
+
+
+def _sensors_heard(detections: Path) -> int:
+    return len({r.sensor_id for r in RecordReader(detections) if isinstance(r, Detection | Heartbeat)})
 
 
 def write_scores(scores: Scores, json_out: Path, plot_out: Path | None, title: str = "") -> None:

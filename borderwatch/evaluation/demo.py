@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from rich.console import Console
 
-from borderwatch.evaluation.commands import evaluate_files, report, write_scores
+from borderwatch.evaluation.commands import evaluate_files, report, scenario_sensors, write_scores
 from borderwatch.fusion.commands import track_file, track_report
 from borderwatch.fusion.io import read_events, read_tracks
 from borderwatch.geo.model import BorderModel
@@ -90,7 +90,8 @@ def fusion_demo(
             run_simulate(name, model, run_dir, console)
         run = track_file(model, run_dir / "detections.jsonl", run_dir / "tracks.jsonl", run_dir / "events.jsonl")
         track_report(run, console)
-        sensors = len({b.sensor_id for b in RecordReader(run_dir / "detections.jsonl") if hasattr(b, "sensor_id")})
+        found = scenario_sensors(run_dir / "truth.jsonl")
+        sensors = found[0] if found is not None else len(model.sensors)
         scores, _ = evaluate_files(
             run_dir / "truth.jsonl", run_dir / "tracks.jsonl", run_dir / "events.jsonl", sensors, model=model
         )
