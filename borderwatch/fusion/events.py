@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
-from borderwatch.fusion.kernels import crossing_sides, loiter_due
+from borderwatch.fusion.kernels import barrier_states, crossing_sides, loiter_due, pairs_within
 from borderwatch.fusion.params import CLASSES, EventParams
 from borderwatch.fusion.tracks import CONFIRMED, TrackTable, track_id
 from borderwatch.fusion.types import BorderEvent, EventType
@@ -223,26 +223,15 @@ class BorderEventDetector:
     ) -> list[BorderEvent]:
         p = self.params
         events: list[BorderEvent] = []
-        in_span = (
-            (border[:, None] == self.barrier_border[None, :])
-            & (km[:, None] >= self.barrier_start[None, :])
-            & (km[:, None] <= self.barrier_end[None, :])
-        )
-        if not in_span.any():  # no track along a barrier: each is re-armed and off every barrier, as below
-            table.barrier_armed[rows] = True
-            table.barrier_side[rows] = 0
-            return events
-        rel = off[:, None] - self.barrier_offset[None, :]  # positive: inside (home side of) the barrier
-        firm = np.where(np.abs(rel) > p.barrier_hysteresis_m, np.sign(rel), 0).astype(np.int8)
-        side = table.barrier_side[rows]
-        breach = in_span & (firm != 0) & (side != 0) & (firm != side)
-        armed = table.barrier_armed[rows]
-        approach = in_span & armed & (rel < 0.0) & (-rel <= p.barrier_approach_m)
-        for k, b in zip(*np.nonzero(breach), strict=True):
+        breach_k, breach_b, breach_rel, near_k, near_b, near_rel = barrier_states(
+            rows, border, km, off, self.barrier_border, self.barrier_start, self.barrier_end, self.barrier_offset,
+            table.barrier_side, table.barrier_armed, p.barrier_hysteresis_m, p.barrier_approach_m,
+        )  # fmt: skip
+        for k, b, rel in zip(breach_k.tolist(), breach_b.tolist(), breach_rel.tolist(), strict=True):
             i = int(rows[k])
             barrier = self.barriers[b]
             prev_rel = table.prev_off[i] - barrier.offset_m
-            frac = prev_rel / (prev_rel - rel[k, b]) if np.isfinite(prev_rel) and prev_rel * rel[k, b] < 0 else 1.0
+            frac = prev_rel / (prev_rel - rel) if np.isfinite(prev_rel) and prev_rel * rel < 0 else 1.0
             prev_xy = table.prev_xy[i] if np.all(np.isfinite(table.prev_xy[i])) else xy[k]
             prev_t = table.prev_t[i] if np.isfinite(table.prev_t[i]) else t[k]
             events.append(
@@ -254,11 +243,11 @@ class BorderEventDetector:
                     table,
                     [i],
                     now,
-                    direction="inbound" if firm[k, b] > 0 else "outbound",
+                    direction="inbound" if rel > 0 else "outbound",
                     details={"barrier": barrier.id, "barrier_type": barrier.barrier_type},
                 )
             )
-        for k, b in zip(*np.nonzero(approach), strict=True):
+        for k, b, rel in zip(near_k.tolist(), near_b.tolist(), near_rel.tolist(), strict=True):
             i = int(rows[k])
             barrier = self.barriers[b]
             events.append(
@@ -273,14 +262,10 @@ class BorderEventDetector:
                     details={
                         "barrier": barrier.id,
                         "barrier_type": barrier.barrier_type,
-                        "distance_m": round(float(-rel[k, b]), 1),
+                        "distance_m": round(-rel, 1),
                     },
                 )
             )
-        armed = np.where(approach, False, armed)
-        armed |= ~in_span | (rel < -2.0 * p.barrier_approach_m)
-        table.barrier_armed[rows] = armed
-        table.barrier_side[rows] = np.where(~in_span, 0, np.where(firm != 0, firm, side))
         return events
 
     def _loitering(
@@ -321,9 +306,11 @@ class BorderEventDetector:
         events: list[BorderEvent] = []
         if rows.size >= 2:
             xy = table.x[rows, :2] + table.x[rows, 2:] * (now - table.t[rows])[:, None]
-            found = cKDTree(xy).query_pairs(p.convergence_apart_m, output_type="ndarray")
+            near_a, near_b = pairs_within(
+                np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1]), p.convergence_apart_m
+            )
             fired: list[tuple[int, int]] = []
-            for a, b in found.tolist():
+            for a, b in zip(near_a.tolist(), near_b.tolist(), strict=True):
                 ia, ib = int(rows[a]), int(rows[b])
                 key = (int(table.serial[ia]), int(table.serial[ib]))
                 key = (min(key), max(key))

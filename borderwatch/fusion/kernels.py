@@ -471,6 +471,99 @@ def _pair_distance2(
 
 
 @numba.njit(cache=True)
+def pairs_within(px: FloatArray, py: FloatArray, radius_m: float) -> tuple[IntArray, IntArray]:  # pragma: no cover
+    """Every pair (a < b) of points within radius_m of each other, in lexicographic order: a sweep along x
+    (a k-d tree's fixed cost per call dominated for the few dozen tracks of a batch)."""
+    n = px.size
+    order = np.argsort(px)
+    cap = 4 * n + 16
+    pa = np.empty(cap, np.int64)
+    pb = np.empty(cap, np.int64)
+    count = 0
+    for u in range(n):
+        i = order[u]
+        for v in range(u + 1, n):
+            j = order[v]
+            if px[j] - px[i] > radius_m:
+                break
+            if math.hypot(px[j] - px[i], py[j] - py[i]) <= radius_m:
+                if count == cap:
+                    cap *= 2
+                    pa_new = np.empty(cap, np.int64)
+                    pb_new = np.empty(cap, np.int64)
+                    pa_new[:count] = pa[:count]
+                    pb_new[:count] = pb[:count]
+                    pa, pb = pa_new, pb_new
+                pa[count] = min(i, j)
+                pb[count] = max(i, j)
+                count += 1
+    key = pa[:count] * n + pb[:count]
+    lexicographic = np.argsort(key)
+    return pa[:count][lexicographic], pb[:count][lexicographic]
+
+
+@numba.njit(cache=True)
+def barrier_states(
+    rows: IntArray,
+    border: IntArray,
+    km: FloatArray,
+    off: FloatArray,
+    barrier_border: IntArray,
+    barrier_start: FloatArray,
+    barrier_end: FloatArray,
+    barrier_offset: FloatArray,
+    barrier_side: Int8Array,
+    barrier_armed: BoolArray,
+    hysteresis_m: float,
+    approach_m: float,
+) -> tuple[IntArray, IntArray, FloatArray, IntArray, IntArray, FloatArray]:  # pragma: no cover - compiled
+    """barrier_breach and barrier_approach over updated tracks (rows, each once, located on `border` at km,
+    signed offset `off`), one pass instead of some twenty array passes over tracks x barriers; the side and
+    armed columns change in place. Along a barrier's span, a track firmly (hysteresis_m) on the other side
+    of it than before breached it; an armed track within approach_m outside it approaches it (disarmed until
+    it leaves the span or goes twice as far out). Returns (index into rows, barrier, offset from the barrier:
+    positive inside) of the breaches, then of the approaches, each in row-major order."""
+    n, nb = rows.size, barrier_border.size
+    breach_k = np.empty(n * nb, np.int64)
+    breach_b = np.empty(n * nb, np.int64)
+    breach_rel = np.empty(n * nb)
+    near_k = np.empty(n * nb, np.int64)
+    near_b = np.empty(n * nb, np.int64)
+    near_rel = np.empty(n * nb)
+    n_breach = 0
+    n_near = 0
+    for k in range(n):
+        i = rows[k]
+        for b in range(nb):
+            in_span = border[k] == barrier_border[b] and km[k] >= barrier_start[b] and km[k] <= barrier_end[b]
+            rel = off[k] - barrier_offset[b]
+            firm = 0
+            if abs(rel) > hysteresis_m:
+                firm = 1 if rel > 0.0 else -1
+            side = int(barrier_side[i, b])
+            armed = barrier_armed[i, b]
+            if in_span and firm != 0 and side != 0 and firm != side:
+                breach_k[n_breach] = k
+                breach_b[n_breach] = b
+                breach_rel[n_breach] = rel
+                n_breach += 1
+            if in_span and armed and rel < 0.0 and -rel <= approach_m:
+                near_k[n_near] = k
+                near_b[n_near] = b
+                near_rel[n_near] = rel
+                n_near += 1
+                armed = False
+            if not in_span or rel < -2.0 * approach_m:
+                armed = True
+            barrier_armed[i, b] = armed
+            barrier_side[i, b] = 0 if not in_span else (firm if firm != 0 else side)
+    return (
+        breach_k[:n_breach], breach_b[:n_breach], breach_rel[:n_breach],
+        near_k[:n_near], near_b[:n_near], near_rel[:n_near],
+    )  # fmt: skip
+
+
+@numba.njit(cache=True)
 def merge_pairs(
     x: FloatArray,
     p: FloatArray,
@@ -498,29 +591,8 @@ def merge_pairs(
     for i in range(n):
         px[i] = x[i, 0] + x[i, 2] * (now - t[i])
         py[i] = x[i, 1] + x[i, 3] * (now - t[i])
-    order = np.argsort(px)
-    cap = 4 * n + 16
-    pa = np.empty(cap, np.int64)
-    pb = np.empty(cap, np.int64)
-    count = 0
-    for u in range(n):
-        i = order[u]
-        for v in range(u + 1, n):
-            j = order[v]
-            if px[j] - px[i] > radius_m:
-                break
-            if math.hypot(px[j] - px[i], py[j] - py[i]) <= radius_m:
-                if count == cap:
-                    cap *= 2
-                    pa_new = np.empty(cap, np.int64)
-                    pb_new = np.empty(cap, np.int64)
-                    pa_new[:count] = pa[:count]
-                    pb_new[:count] = pb[:count]
-                    pa, pb = pa_new, pb_new
-                pa[count] = min(i, j)
-                pb[count] = max(i, j)
-                count += 1
-    a, b = pa[:count], pb[:count]
+    a, b = pairs_within(px, py, radius_m)
+    count = a.size
     drop = np.zeros(n, np.bool_)
     alike = np.zeros(count, np.bool_)
     twin = np.zeros(count, np.bool_)
@@ -670,6 +742,10 @@ def preload() -> None:
     life_cycle(0.0, p, x, t, t, hits, status, logp, np.ones(k), 20.0, 40.0, 1e3, 12.0)
     pair_distance2(x, p, t, logp, np.ones(k), rows, rows + 1, 0.0)
     merge_pairs(x, p, t, status, logp, np.ones(k), np.full((n, 1), -np.inf), 0.0, 50.0, 30.0, 2.0, 9.0, 1.0)
+    pairs_within(f1, f1, 1.0)
+    barrier_states(
+        rows, rows, f1, f1, rows, f1, f1, f1, np.zeros((n, 1), np.int8), np.ones((n, 1), bool), 20.0, 300.0
+    )  # fmt: skip
     loiter_due(rows, f1, f2, f1, np.zeros((n, 2)), t.copy(), np.zeros(n, bool), 3000.0, 150.0, 300.0)
     crossing_sides(
         rows, f1, f2, f1, np.zeros(1, bool), t.copy(), np.zeros((n, 2)), t.copy(), np.full(n, np.nan),
