@@ -35,6 +35,8 @@ class TrackerParams:
     late_s: float = 10.0  # ... and one arriving later than that, by up to this much past what was released, is
     # still fused out of sequence (the track is retrodicted to its time, updated, and predicted on again); older
     # ones are skipped and counted as late. A short lag then costs little accuracy and no detections.
+    max_ahead_s: float = 300.0  # told the time (process(now=...)), detections and heartbeats dated more than this
+    # after it are skipped (ahead_of_clock): one sensor with a wrong clock must not move time on for all the others
     max_rounds: int = 8  # association rounds per batch: one detection per track per round (multi-sensor)
     same_scan_s: float = 1.0  # a track takes one detection per sensor within this time (one scan's look)
     slice_s: float = 1.0  # association runs in time order over slices of a batch this long

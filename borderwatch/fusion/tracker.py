@@ -77,7 +77,8 @@ class Tracker:
     def process(self, records: Iterable[Detection | Heartbeat], now: float | None = None) -> FusionOutput:
         """Take new detections and heartbeats; return what became known up to `now - lag_s`.
 
-        `now` is the current data time (default: the latest detection time seen so far).
+        `now` is the current data time (default: the latest detection time seen so far). Given, it is
+        the clock: records dated more than `max_ahead_s` after it are skipped, not taken as the time.
         """
         out = FusionOutput()
         seen = self._seen
@@ -85,6 +86,7 @@ class Tracker:
         keep = self.pending.append
         processed_until = self.processed_until
         too_old = processed_until - self.params.late_s
+        too_new = math.inf if now is None else now + self.params.max_ahead_s
         latest = self.latest
         for record in records:
             if isinstance(record, Detection):
@@ -93,6 +95,8 @@ class Tracker:
                     out.skipped["duplicate_id"] += 1
                 elif not t >= too_old:  # also catches NaN
                     out.skipped["late"] += 1
+                elif t > too_new:
+                    out.skipped["ahead_of_clock"] += 1
                 else:
                     if t < processed_until:
                         out.out_of_sequence += 1
@@ -101,13 +105,16 @@ class Tracker:
                     if t > latest:
                         latest = t
             elif isinstance(record, Heartbeat):
+                if record.time > too_new:
+                    out.skipped["ahead_of_clock"] += 1
+                    continue
                 out.events += self.events.heartbeat(record, max(latest, record.time))
                 if record.time > latest:
                     latest = record.time
             else:
                 out.skipped["not_a_detection"] += 1
         self.latest = latest
-        horizon = (self.latest if now is None else max(now, self.latest)) - self.params.lag_s
+        horizon = (self.latest if now is None else now) - self.params.lag_s
         self._advance(horizon, out)
         return out
 

@@ -11,6 +11,7 @@ import json
 import logging
 import math
 import queue
+import statistics
 import threading
 import time
 from collections import deque
@@ -150,7 +151,10 @@ class Service:
         self._unfused: dict[int, float] = {}
         self._unfused_lock = threading.Lock()
         self._tokens = itertools.count(1)
-        self._data_offset = -math.inf  # newest detection time minus its arrival (wall) time: the data clock
+        # Each sensor's newest detection time minus its arrival (wall) time; their low median is the data
+        # clock's offset from the wall clock, so one sensor with a wrong clock cannot move time for the rest.
+        self._sensor_offsets: dict[str, tuple[float, float]] = {}  # sensor -> (offset, wall time it was seen)
+        self._data_offset = -math.inf
         # (newest data time, receipt) of fused batches the tracker may still hold back, oldest first
         self._held: deque[_Batch] = deque(maxlen=100_000)
         self._stop = threading.Event()
@@ -390,12 +394,24 @@ class Service:
         # The data clock now: sensor time runs ahead of the newest detection by the wall time since it
         # came in (a lower bound, so nothing in flight is taken for late; replays keep their own time).
         arrived: list[_Batch] = []
+        offsets = self._sensor_offsets
         for b in batches:
             if b.records:
                 times = [r.time for r in b.records]
                 oldest, newest = min(times), max(times)
-                self._data_offset = max(self._data_offset, newest - b.received_at)
+                newest_of: dict[str, float] = {}
+                for r in b.records:
+                    if r.time > newest_of.get(r.sensor_id, -math.inf):
+                        newest_of[r.sensor_id] = r.time
+                for sensor, t in newest_of.items():
+                    # A sensor's best (largest) offset of the last minute: transit only ever lowers one,
+                    # and a clock put right takes effect within the minute.
+                    offset, since = t - b.received_at, offsets.get(sensor, (-math.inf, -math.inf))
+                    if offset > since[0] or b.received_at - since[1] > 60.0:
+                        offsets[sensor] = (offset, b.received_at)
                 arrived.append(replace(b, records=[], oldest=oldest, newest=newest))
+        if arrived:
+            self._data_offset = self._clock_offset()
         self._held.extend(arrived)
         self._release_unfused(t for b in batches for t in b.tokens)
         now = min(self.clock() + self._data_offset, self._unfused_from() + self._lag_s)
@@ -423,6 +439,20 @@ class Service:
         fresh = [b for b in held if b.newest >= released_before] + [b for b in arrived if b.newest < released_before]
         origins = {e.event_id: _origin(fresh, held, e.reported_time or e.time) for e in events}
         self._record(states, events, origins.get, started, decided, defer_history=True)
+
+    def _clock_offset(self) -> float:
+        """Data time minus wall time, from the sensors heard in the last 10 minutes: the low median of
+        their offsets. A sensor whose clock runs fast (or a forged time far ahead) is outvoted; replays
+        keep their own time, as all their sensors move together."""
+        offsets = self._sensor_offsets
+        if not offsets:
+            return -math.inf
+        since = max(heard for _, heard in offsets.values()) - 600.0
+        recent = [offset for offset, heard in offsets.values() if heard >= since]
+        if len(offsets) > 2 * len(recent) + 1_000:  # forget sensors long silent
+            for sensor in [s for s, (_, heard) in offsets.items() if heard < since]:
+                del offsets[sensor]
+        return statistics.median_low(recent)
 
     def record_fusion(self, states: Sequence[TrackState], events: Sequence[BorderEvent], received_at: float) -> None:
         """Store track states and events, open/update alerts, push the changes on the bus; the

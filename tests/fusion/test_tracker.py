@@ -294,3 +294,15 @@ def test_compiled_assignment_is_optimal() -> None:
         r, c = linear_sum_assignment(cost)
         assert cost[np.arange(rows), chosen].sum() == pytest.approx(cost[r, c].sum())
         assert len(set(chosen.tolist())) == rows
+
+
+def test_told_the_time_a_record_far_ahead_of_it_is_skipped_not_taken_for_the_time(toy_model: BorderModel) -> None:
+    t, lat, lon = walk(toy_model, 5.0, -800.0, 800.0, 1.4)
+    dets = cartesian(t, lat, lon)
+    tracker = Tracker(toy_model, TrackerParams(lag_s=1.0, max_ahead_s=60.0))
+    out = tracker.process(dets[:100], now=dets[99].time)
+    forged = dataclasses.replace(dets[100], id="a-day-ahead", time=dets[100].time + 86_400.0)
+    out.extend(tracker.process([forged, *dets[100:150]], now=dets[149].time))
+    assert out.skipped["ahead_of_clock"] == 1
+    out.extend(tracker.process(dets[150:], now=dets[-1].time + 2.0))
+    assert out.skipped["late"] == 0 and crossings(out) == ["inbound"]

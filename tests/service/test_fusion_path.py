@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from borderwatch.fusion.types import TrackState
 from borderwatch.geo import BorderModel
+from borderwatch.sensors.formats import format_time
 from borderwatch.service.core import STAGES
 from borderwatch.service.history import TrackHistory
 from borderwatch.store.models import TrackPointRow, TrackRow
@@ -146,3 +147,29 @@ def test_alert_latency_counts_from_the_data_the_tracker_released_not_from_the_ev
     assert _origin([late], [old, late], reported=1025.0) is late
     # Nothing released covers it (an event from a clock tick alone): the oldest batch held.
     assert _origin([], [old, new], reported=1031.0) is old
+
+
+def test_a_sensor_whose_clock_runs_far_ahead_does_not_blind_fusion(
+    make_service: ServiceFactory, border_model: BorderModel
+) -> None:
+    from borderwatch.store.models import AlertRow
+
+    service = make_service(fusion_lag_s=0.5)
+    now = [NIGHT]
+    service.clock = lambda: now[0]
+    honest, broken = (s.properties.id for s in border_model.sensors[:2])
+    scans = crossing(border_model, honest, prefix="h", points=80)  # one detection every 5 s from NIGHT
+    wrong = {**scans[0], "id": "w0", "sensor_id": broken, "time": format_time(NIGHT + 86_400.0)}  # a day ahead
+    for i, detection in enumerate(scans):
+        now[0] = NIGHT + 5.0 * i + 0.3  # live: each scan arrives when it is over
+        if i == 10:
+            assert service.ingest([wrong], broken).accepted == 1
+            service.fuse([service._queue.get_nowait()])
+        assert service.ingest([detection], honest).accepted == 1
+        service.fuse([service._queue.get_nowait()])
+    skipped = {
+        s.labels["reason"]: s.value for m in service.m_skipped.collect() for s in m.samples if s.name.endswith("_total")
+    }
+    assert skipped.get("ahead_of_clock") == 1.0 and skipped.get("late", 0.0) == 0.0
+    with service.read() as session:
+        assert "border_crossing" in session.scalars(select(AlertRow.type)).all()
