@@ -3,9 +3,10 @@
 A border line runs from km 0 at its first vertex to its geodesic length at its last. A point
 is located by its nearest point on the line: the km marker there, the signed offset (metres,
 positive on the home side) and the side (home or neighbour). Everything is vectorised over
-arrays of points, because fusion locates every track update: a k-d tree picks the candidate
-vertices, one compiled (numba) pass does the rest (nearest segment, foot, side, offset, km), since
-NumPy's fixed cost per call dominated for the few dozen tracks of one batch.
+arrays of points, because fusion locates every track update: one compiled (numba) pass projects
+the points, picks the candidate vertices from a grid over the line's vertices (the k nearest, exactly)
+and does the rest (nearest segment, foot, side, offset, km), since the fixed cost of a k-d tree query,
+pyproj and NumPy calls per batch dominated for the few dozen tracks of one batch.
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ from typing import Literal
 import numba
 import numpy as np
 import numpy.typing as npt
-from scipy.spatial import cKDTree
 
-from borderwatch.geo.geodesy import EARTH_RADIUS_M, GEOD, ArrayLike, FloatArray, LocalFrame
+from borderwatch.geo.geodesy import ALPHA, EARTH_RADIUS_M, GEOD, ArrayLike, FloatArray, LocalFrame, tm_forward
 
 Side = Literal["home", "neighbour"]
 HomeSide = Literal["left", "right"]
@@ -29,6 +29,7 @@ HomeSide = Literal["left", "right"]
 # along the ellipsoid agree to millimetres.
 MAX_SEGMENT_M = 500.0
 CANDIDATE_VERTICES = 6
+GRID_CELL_M = 4000.0  # cells of the vertex grid (at least; wider for very long lines, see _VertexGrid)
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class BorderLine:
     vertex_m: FloatArray = field(init=False, repr=False, compare=False)
     frame: LocalFrame = field(init=False, repr=False, compare=False)
     _xy: FloatArray = field(init=False, repr=False, compare=False)
-    _tree: cKDTree = field(init=False, repr=False, compare=False)
+    _grid: _VertexGrid = field(init=False, repr=False, compare=False)
     _unit_dir: FloatArray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -79,7 +80,7 @@ class BorderLine:
             "vertex_m": np.r_[0.0, np.cumsum(seg)],
             "frame": frame,
             "_xy": xy,
-            "_tree": cKDTree(xy),
+            "_grid": _VertexGrid.over(xy),
             "_unit_dir": _unit_directions(xy),
         }.items():
             object.__setattr__(self, name, value)
@@ -117,15 +118,19 @@ class BorderLine:
     def _station(self, lat: ArrayLike, lon: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """(km, signed offset, foot x, foot y) for each point.
 
-        Candidates are the segments touching the k nearest vertices (k-d tree); with vertices at
-        most MAX_SEGMENT_M apart the nearest segment is always among them.
+        Candidates are the segments touching the k nearest vertices; with vertices at most
+        MAX_SEGMENT_M apart the nearest segment is always among them.
         """
-        x, y = self.frame.to_xy(lat, lon)
-        x, y = np.atleast_1d(x).astype(np.float64), np.atleast_1d(y).astype(np.float64)
-        k = min(CANDIDATE_VERTICES, len(self.lon))
-        _, vertex = self._tree.query(np.column_stack([x, y]), k=k)
-        vertex = np.asarray(vertex, dtype=np.int64).reshape(len(x), k)
-        return _station_points(x, y, vertex, self._xy, self._unit_dir, self.vertex_m, self.home_side == "left")
+        lat_a = np.ascontiguousarray(np.atleast_1d(np.asarray(lat, dtype=np.float64))).ravel()
+        lon_a = np.ascontiguousarray(np.atleast_1d(np.asarray(lon, dtype=np.float64))).ravel()
+        if lat_a.shape != lon_a.shape:
+            lat_a, lon_a = (np.ascontiguousarray(v).ravel() for v in np.broadcast_arrays(lat_a, lon_a))
+        g = self._grid
+        return _locate_points(
+            lat_a, lon_a, float(self.frame.lon0), self.frame.y0, ALPHA, min(CANDIDATE_VERTICES, len(self.lon)),
+            g.x0, g.y0, g.cell_m, g.nx, g.ny, g.start, g.vertex,
+            self._xy, self._unit_dir, self.vertex_m, self.home_side == "left",
+        )  # fmt: skip
 
     def offset_point(self, km: float, offset_m: float) -> tuple[float, float]:
         """(lat, lon) at km marker `km`, `offset_m` metres off the line (positive: home side)."""
@@ -146,6 +151,124 @@ class BorderLine:
             return list(zip(lon.tolist(), lat.tolist(), strict=True))
         points = [self.offset_point(float(k), offset_m) for k in kms]
         return [(lon, lat) for lat, lon in points]
+
+
+@dataclass(frozen=True)
+class _VertexGrid:
+    """A line's vertices bucketed in square cells (compressed rows: cell c holds vertex[start[c]:start[c+1]])."""
+
+    x0: float
+    y0: float
+    cell_m: float
+    nx: int
+    ny: int
+    start: npt.NDArray[np.int64]
+    vertex: npt.NDArray[np.int64]
+
+    @staticmethod
+    def over(xy: FloatArray) -> _VertexGrid:
+        lo, hi = xy.min(axis=0), xy.max(axis=0)
+        cell = max(GRID_CELL_M, float((hi - lo).max()) / 512.0)  # at most 512 x 512 cells
+        nx, ny = (np.floor((hi - lo) / cell).astype(np.int64) + 1).tolist()
+        ix = np.minimum(((xy[:, 0] - lo[0]) / cell).astype(np.int64), nx - 1)
+        iy = np.minimum(((xy[:, 1] - lo[1]) / cell).astype(np.int64), ny - 1)
+        cell_of = ix * ny + iy
+        order = np.argsort(cell_of, kind="stable")
+        start = np.searchsorted(cell_of[order], np.arange(nx * ny + 1)).astype(np.int64)
+        return _VertexGrid(float(lo[0]), float(lo[1]), cell, int(nx), int(ny), start, order.astype(np.int64))
+
+
+@numba.njit(cache=True)
+def _nearest_vertices(
+    px: float,
+    py: float,
+    k: int,
+    x0: float,
+    y0: float,
+    cell_m: float,
+    nx: int,
+    ny: int,
+    start: npt.NDArray[np.int64],
+    vertex: npt.NDArray[np.int64],
+    line_xy: FloatArray,
+    best: npt.NDArray[np.int64],
+    best_d2: FloatArray,
+) -> None:  # pragma: no cover - compiled
+    """The k nearest vertices to (px, py), nearest first, into best (best_d2: their squared distances):
+    rings of cells outward from the point's cell until no unvisited cell can hold a nearer vertex."""
+    found = 0
+    for j in range(k):
+        best_d2[j] = np.inf
+        best[j] = -1
+    fx = (px - x0) / cell_m
+    fy = (py - y0) / cell_m
+    if not (np.isfinite(fx) and np.isfinite(fy)):
+        for j in range(k):  # an unplaceable point: any vertices (its results are NaN anyway)
+            best[j] = j
+        return
+    cx = math.floor(min(max(fx, -1e9), 1e9))
+    cy = math.floor(min(max(fy, -1e9), 1e9))
+    # Chebyshev distance (in cells) from the point's cell to the grid: rings nearer hold no cell.
+    ring = max(0, -cx, cx - (nx - 1), -cy, cy - (ny - 1))
+    last_ring = max(cx, nx - 1 - cx, cy, ny - 1 - cy)
+    while ring <= last_ring:
+        # Every vertex in a ring beyond this one is at least `ring` whole cells away.
+        if found == k and best_d2[k - 1] <= (ring - 1) * cell_m * ((ring - 1) * cell_m) and ring > 1:
+            break
+        for ix in range(max(cx - ring, 0), min(cx + ring, nx - 1) + 1):
+            edge_x = ix == cx - ring or ix == cx + ring
+            iy = max(cy - ring, 0)
+            while iy <= min(cy + ring, ny - 1):
+                if edge_x or iy == cy - ring or iy == cy + ring:
+                    c = ix * ny + iy
+                    for m in range(start[c], start[c + 1]):
+                        v = vertex[m]
+                        d2 = (line_xy[v, 0] - px) ** 2 + (line_xy[v, 1] - py) ** 2
+                        if d2 < best_d2[k - 1]:
+                            j = k - 1
+                            while j > 0 and best_d2[j - 1] > d2:
+                                best_d2[j] = best_d2[j - 1]
+                                best[j] = best[j - 1]
+                                j -= 1
+                            best_d2[j] = d2
+                            best[j] = v
+                            found = min(found + 1, k)
+                    iy += 1
+                else:
+                    iy = cy + ring  # inner columns: only the ring's top and bottom cells
+        ring += 1
+
+
+@numba.njit(cache=True)
+def _locate_points(
+    lat: FloatArray,
+    lon: FloatArray,
+    lon0: float,
+    northing0: float,
+    alpha: FloatArray,
+    k: int,
+    x0: float,
+    y0: float,
+    cell_m: float,
+    nx: int,
+    ny: int,
+    start: npt.NDArray[np.int64],
+    vertex: npt.NDArray[np.int64],
+    line_xy: FloatArray,
+    unit_dir: FloatArray,
+    vertex_m: FloatArray,
+    home_left: bool,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:  # pragma: no cover - compiled
+    """Project the points onto the line's frame, find each one's k nearest vertices, station them."""
+    x, y = tm_forward(lat, lon, lon0, northing0, alpha)
+    n = x.size
+    candidates = np.empty((n, k), np.int64)
+    best = np.empty(k, np.int64)
+    best_d2 = np.empty(k)
+    for i in range(n):
+        _nearest_vertices(x[i], y[i], k, x0, y0, cell_m, nx, ny, start, vertex, line_xy, best, best_d2)
+        candidates[i] = best
+    return _station_points(x, y, candidates, line_xy, unit_dir, vertex_m, home_left)
 
 
 @numba.njit(cache=True)

@@ -93,6 +93,29 @@ def test_stationing_finds_the_nearest_segment_of_the_whole_line(border_model: Bo
     np.testing.assert_allclose(got_km, expected_km, atol=1e-6)
 
 
+def test_vertex_grid_finds_the_k_nearest_vertices_near_and_far(border_model: BorderModel) -> None:
+    """The grid's ring search against SciPy's k-d tree, for points on the line, off it and far outside it."""
+    from scipy.spatial import cKDTree
+
+    from borderwatch.geo.stationing import CANDIDATE_VERTICES, _nearest_vertices
+
+    line = border_model.borders["SYR"]
+    rng = np.random.default_rng(5)
+    lo, hi = line._xy.min(axis=0), line._xy.max(axis=0)
+    far = rng.uniform(lo - 800_000.0, hi + 800_000.0, size=(400, 2))
+    near = line._xy[rng.integers(0, len(line._xy), 400)] + rng.normal(0.0, 3000.0, size=(400, 2))
+    points = np.vstack([far, near, line._xy[:5]])
+    _, expected = cKDTree(line._xy).query(points, k=CANDIDATE_VERTICES)
+    g = line._grid
+    best, best_d2 = np.empty(CANDIDATE_VERTICES, np.int64), np.empty(CANDIDATE_VERTICES)
+    for (px, py), want in zip(points, expected, strict=True):
+        _nearest_vertices(
+            px, py, CANDIDATE_VERTICES, g.x0, g.y0, g.cell_m, g.nx, g.ny, g.start, g.vertex, line._xy, best, best_d2
+        )
+        assert set(best.tolist()) == set(want.tolist())
+        assert np.all(np.diff(best_d2) >= 0.0)
+
+
 def test_sectors_cover_the_line_without_gaps(border_model: BorderModel) -> None:
     sectors = [s for s in border_model.sectors if s.border == "SYR"]
     line = border_model.borders["SYR"]
