@@ -84,25 +84,39 @@ def insert_new_detections(connection: Connection, rows: Sequence[tuple[Any, ...]
     return set(connection.execute(statement, params).scalars())
 
 
-# One statement and one round trip for a whole group: each column goes as one array and unnest() turns
-# them back into rows — about ten times cheaper than per-row parameters through insertmanyvalues.
+# A whole group goes to a session-local staging table through binary COPY (psycopg formats the rows in
+# C), then into detections with one INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING id: about a
+# third of the client CPU of one INSERT ... SELECT FROM unnest(arrays) (whose arrays psycopg builds in
+# Python) and ten times less than per-row parameters through insertmanyvalues.
 _PG_TYPES = (
     "text", "text", "float8", "text", "float8", "float8", "float8", "float8", "float8", "float8", "float8",
     "float8", "float8", "float8", "text", "float8",
 )  # fmt: skip
+_PG_STAGING = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS ingest_detections ("
+    + ", ".join(f"{c} {t}" for c, t in zip(DETECTION_COLUMNS, _PG_TYPES, strict=True))
+    + ") ON COMMIT DELETE ROWS"
+)
+_PG_COPY = f"COPY ingest_detections ({', '.join(DETECTION_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
 _PG_INSERT = (
     f"INSERT INTO detections ({', '.join(DETECTION_COLUMNS)}) "
-    f"SELECT {', '.join(f'{c}::json' if c == 'extra' else c for c in DETECTION_COLUMNS)} FROM unnest("
-    + ", ".join(f"%s::{t}[]" for t in _PG_TYPES)
-    + f") AS given({', '.join(DETECTION_COLUMNS)}) ON CONFLICT (id) DO NOTHING RETURNING id"
+    f"SELECT {', '.join(f'{c}::json' if c == 'extra' else c for c in DETECTION_COLUMNS)} FROM ingest_detections "
+    "ON CONFLICT (id) DO NOTHING RETURNING id"
 )
 
 
 def _insert_postgresql(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> set[str]:
-    columns = [list(column) for column in zip(*rows, strict=True)]
-    columns[_EXTRA] = [_json(value) for value in columns[_EXTRA]]
+    if any(row[_EXTRA] is not None for row in rows):
+        rows = [(*row[:_EXTRA], _json(row[_EXTRA]), *row[_EXTRA + 1 :]) for row in rows]
     with _driver_cursor(connection) as cursor:
-        cursor.execute(_PG_INSERT, columns)
+        # The staging table lives as long as the database session; its rows only until the commit (or
+        # the rollback) of this transaction, so a failed group leaves nothing behind.
+        cursor.execute(_PG_STAGING)
+        with cursor.copy(_PG_COPY) as copy:
+            copy.set_types(_PG_TYPES)
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(_PG_INSERT)
         return {found for (found,) in cursor.fetchall()}
 
 

@@ -141,6 +141,29 @@ def test_a_nul_character_refuses_only_its_item(make_service: ServiceFactory, bor
     assert result.accepted == 2 and [(r.index, "NUL" in r.reason) for r in result.rejected] == [(1, True)]
 
 
+def test_every_field_is_stored_as_sent_and_a_repeat_is_counted_once(
+    make_service: ServiceFactory, border_model: BorderModel
+) -> None:
+    service = make_service(fusion=False)
+    sensor = border_model.sensors[0].properties.id
+    cartesian = crossing(border_model, sensor, prefix="f", points=2)
+    cartesian[0] |= {"speed_mps": 1.5, "heading_deg": -90, "extra": {"plate": "بغداد 12", "n": [1, 2.5, None]}}
+    polar = {"type": "detection", "id": "f-polar", "sensor_id": sensor, "time": cartesian[1]["time"],
+             "class": "person", "class_conf": 0.5, "range_m": 1200.0, "bearing_deg": -10.0, "sigma_range_m": 20.0,
+             "sigma_bearing_deg": 0.5}  # fmt: skip
+    first = service.ingest([*cartesian, polar, cartesian[1]], sensor)
+    again = service.ingest([cartesian[0]], sensor)
+    assert (first.accepted, first.duplicates, again.accepted, again.duplicates) == (3, 1, 0, 1)
+    with service.read() as session:
+        stored = {row.id: row for row in session.scalars(select(DetectionRow))}
+    assert sorted(stored) == ["f-polar", "f0", "f1"]
+    f0, p = stored["f0"], stored["f-polar"]
+    assert (f0.lat, f0.lon, f0.speed_mps, f0.heading_deg) == (cartesian[0]["lat"], cartesian[0]["lon"], 1.5, 270.0)
+    assert f0.extra == {"plate": "بغداد 12", "n": [1, 2.5, None]} and stored["f1"].extra is None
+    assert (p.lat, p.range_m, p.bearing_deg, p.sigma_bearing_deg, p.object_class) == (None, 1200.0, 350.0, 0.5,
+                                                                                     "person")  # fmt: skip
+
+
 _VALUES = st.one_of(
     st.none(), st.booleans(), st.integers(-1000, 1000), st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from(["", " ", "vehicle", "person", "animal", "unknown", "T1", "2026-11-23T21:00:00Z",
