@@ -192,3 +192,42 @@ def test_barrier_events_at_an_official_crossing_name_it_and_elsewhere_do_not(toy
     assert len(breaches) == 1 and breaches[0].details["official_crossing"] == "gate-1"  # type: ignore[attr-defined]
     elsewhere = kinds(run(toy_model, cartesian(*walk_through)), "barrier_breach")
     assert len(elsewhere) == 1 and "official_crossing" not in elsewhere[0].details  # type: ignore[attr-defined]
+
+
+def test_a_track_that_left_the_gate_and_came_back_reports_no_second_crossing(toy_model: BorderModel) -> None:
+    # A lorry reaches the gate from the neighbour's side (its crossing), drives 300 m into the home side
+    # and back to the gate, then away to where it came from: what a track that leaves the queue with
+    # one lorry and returns on another looks like. Its home side came from leaving the gate, so it says
+    # nothing about where the lorry it follows back came from: one crossing, the arrival.
+    model = _model_with_gate(toy_model, 9.5)
+    legs = [walk(model, 9.5, -1500.0, 0.0, 8.0, pause_s=200.0)]
+    for a, b, pause in ((0.0, 300.0, 0.0), (300.0, 0.0, 100.0), (0.0, -1500.0, 0.0)):
+        legs.append(walk(model, 9.5, a, b, 4.0, start=float(legs[-1][0][-1]) + 1.0, pause_s=pause))
+    t, lat, lon = (np.concatenate(parts) for parts in zip(*legs, strict=True))
+    detections = cartesian(t, lat, lon, sigma=5.0, object_class="vehicle")
+    crossings = kinds(run(model, detections), "border_crossing")
+    assert [e.direction for e in crossings] == ["inbound"]  # type: ignore[attr-defined]
+    # Without the rule the return to the gate is a crossing out (and the rule is all that silences it).
+    again = kinds(run(model, detections, gate_side_from_queue=False), "border_crossing")
+    assert [e.direction for e in again] == ["inbound", "outbound"]  # type: ignore[attr-defined]
+
+
+def _side_by_side(model: BorderModel, apart_m: float, behind_s: float) -> list[Detection]:
+    """One vehicle crossing at km 2 seen by cam-a, and what cam-b reports `apart_m` along the line and
+    `behind_s` later: a second track on the same vehicle (0 s) or the next vehicle of a convoy."""
+    a = walk(model, 2.0, -1200.0, 1200.0, 10.0)
+    b = path(point(model, 2.0 + apart_m / 1000.0, -1200.0), point(model, 2.0 + apart_m / 1000.0, 1200.0), 10.0)
+    b = (b[0] + behind_s, b[1], b[2])
+    return cartesian(*a, sensor="cam-a", sigma=5.0, object_class="vehicle") + cartesian(
+        *b, sensor="cam-b", sigma=5.0, object_class="vehicle", prefix="b-", seed=1
+    )
+
+
+def test_two_tracks_side_by_side_crossing_together_are_one_crossing(toy_model: BorderModel) -> None:
+    # Two tracks 45 m apart (too far apart to be merged as one) cross together: one object seen twice.
+    together = _side_by_side(toy_model, 45.0, 0.0)
+    assert len(kinds(run(toy_model, together, duplicate_crossing_s=15.0), "border_crossing")) == 1
+    assert len(kinds(run(toy_model, together, duplicate_crossing_s=0.0), "border_crossing")) == 2
+    # Near miss: the next vehicle of a convoy on the same route, 20 s behind (200 m), is its own crossing.
+    convoy = _side_by_side(toy_model, 0.0, 20.0)
+    assert len(kinds(run(toy_model, convoy, duplicate_crossing_s=15.0), "border_crossing")) == 2
