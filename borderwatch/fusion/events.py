@@ -176,17 +176,20 @@ class BorderEventDetector:
         )
 
     def _duplicate_crossing(self, table: TrackTable, i: int, t: float, xy: FloatArray, side: int) -> bool:
-        """Whether another track reported this crossing (same way, within duplicate_crossing_s and _m) and is
-        still beside this one: two tracks of one object (a second track born on a vehicle, or one that slipped
-        onto it) cross together. Vehicles of a convoy cross one after another, not side by side. Records the
-        crossing otherwise."""
+        """Whether this crossing, by a track first seen at most duplicate_crossing_s before it, was reported by
+        another track (same way, within duplicate_crossing_s and _m) that is still beside this one: a second
+        track born on an object already tracked. Records the crossing otherwise."""
         window, reach = self.params.duplicate_crossing_s, self.params.duplicate_crossing_m
         if window <= 0.0:
             return False
+        # Only a track that crossed within `window` of its first detection can be a second one born on an
+        # object already tracked: tracks that have followed two vehicles of a convoy for minutes are two
+        # (they cross seconds apart, as close as duplicates where barrier bands slow the convoy down).
         self.recent_crossings = [c for c in self.recent_crossings if c[0] >= t - 2.0 * window]
         serial = int(table.serial[i])
         here = table.x[i, :2]
-        for when, where, way, other in self.recent_crossings:
+        young = t - float(table.first_t[i]) <= window
+        for when, where, way, other in self.recent_crossings if young else []:
             if other == serial or way != side or abs(when - t) > window or np.hypot(*(where - xy)) > reach:
                 continue
             row = np.flatnonzero(table.serial == other)

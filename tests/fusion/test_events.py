@@ -212,22 +212,30 @@ def test_a_track_that_left_the_gate_and_came_back_reports_no_second_crossing(toy
     assert [e.direction for e in again] == ["inbound", "outbound"]  # type: ignore[attr-defined]
 
 
-def _side_by_side(model: BorderModel, apart_m: float, behind_s: float) -> list[Detection]:
-    """One vehicle crossing at km 2 seen by cam-a, and what cam-b reports `apart_m` along the line and
-    `behind_s` later: a second track on the same vehicle (0 s) or the next vehicle of a convoy."""
+def _side_by_side(model: BorderModel, apart_m: float, behind_s: float, seen_from_m: float) -> list[Detection]:
+    """One vehicle crossing at km 2 seen by cam-a from 1200 m out, and what cam-b reports `apart_m` along the
+    line and `behind_s` later, from `seen_from_m` before the line: a second track on the same vehicle, two
+    vehicles side by side, or the next vehicle of a convoy."""
     a = walk(model, 2.0, -1200.0, 1200.0, 10.0)
-    b = path(point(model, 2.0 + apart_m / 1000.0, -1200.0), point(model, 2.0 + apart_m / 1000.0, 1200.0), 10.0)
+    km_b = 2.0 + apart_m / 1000.0
+    b = path(
+        point(model, km_b, -seen_from_m), point(model, km_b, 1200.0), 10.0, start=T0 + (1200.0 - seen_from_m) / 10.0
+    )
     b = (b[0] + behind_s, b[1], b[2])
     return cartesian(*a, sensor="cam-a", sigma=5.0, object_class="vehicle") + cartesian(
         *b, sensor="cam-b", sigma=5.0, object_class="vehicle", prefix="b-", seed=1
     )
 
 
-def test_two_tracks_side_by_side_crossing_together_are_one_crossing(toy_model: BorderModel) -> None:
-    # Two tracks 45 m apart (too far apart to be merged as one) cross together: one object seen twice.
-    together = _side_by_side(toy_model, 45.0, 0.0)
-    assert len(kinds(run(toy_model, together, duplicate_crossing_s=15.0), "border_crossing")) == 1
-    assert len(kinds(run(toy_model, together, duplicate_crossing_s=0.0), "border_crossing")) == 2
-    # Near miss: the next vehicle of a convoy on the same route, 20 s behind (200 m), is its own crossing.
-    convoy = _side_by_side(toy_model, 0.0, 20.0)
-    assert len(kinds(run(toy_model, convoy, duplicate_crossing_s=15.0), "border_crossing")) == 2
+def test_a_second_track_born_beside_a_crossing_vehicle_is_no_second_crossing(toy_model: BorderModel) -> None:
+    # cam-b picks the vehicle up 100 m before the line, 55 m off (too far to merge as one): a new track
+    # crosses beside the vehicle's track, which reported the crossing a moment before.
+    duplicate = _side_by_side(toy_model, 55.0, 0.0, 100.0)
+    assert len(kinds(run(toy_model, duplicate, duplicate_crossing_s=20.0), "border_crossing")) == 1
+    assert len(kinds(run(toy_model, duplicate, duplicate_crossing_s=0.0), "border_crossing")) == 2
+    # Near misses: two vehicles side by side, both followed from far out, are two crossings; so is the next
+    # vehicle of a convoy on the same route 20 s (200 m) behind.
+    side_by_side = _side_by_side(toy_model, 55.0, 0.0, 1200.0)
+    assert len(kinds(run(toy_model, side_by_side, duplicate_crossing_s=20.0), "border_crossing")) == 2
+    convoy = _side_by_side(toy_model, 0.0, 20.0, 1200.0)
+    assert len(kinds(run(toy_model, convoy, duplicate_crossing_s=20.0), "border_crossing")) == 2
