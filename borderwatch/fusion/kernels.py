@@ -322,16 +322,19 @@ def associate_slice(
 @numba.njit(cache=True)
 def _update_one(
     x: FloatArray, p: FloatArray, i: int, z: FloatArray, r: FloatArray, j: int, dt: float, q: float, jump: FloatArray
-) -> None:
-    """Predict track i by dt and update it with detection j (Kalman, position measurement)."""
-    xi = x[i].copy()
-    pi = p[i].copy()
-    xi[0] += xi[2] * dt
-    xi[1] += xi[3] * dt
-    f = np.eye(4)
-    f[0, 2] = dt
-    f[1, 3] = dt
-    pn = f @ pi @ f.T
+) -> None:  # pragma: no cover - compiled
+    """Predict track i by dt and update it with detection j (Kalman, position measurement).
+
+    Written out element by element: 4x4 matrix products through BLAS cost about 2 us an update, most of
+    the association's time, for arithmetic that takes a tenth of that."""
+    # Predict: x' = F x, P' = F P F^T + Q, with F the constant-velocity transition over dt.
+    pn = np.empty((4, 4))
+    for row in range(4):
+        for col in range(4):
+            pn[row, col] = p[i, row, col] + (dt * p[i, row + 2, col] if row < 2 else 0.0)
+    for row in range(4):
+        for col in range(2):
+            pn[row, col] += dt * pn[row, col + 2]
     a = abs(dt)
     q3, q2, q1 = q * a**3 / 3.0, q * a * a / 2.0 * (1.0 if dt >= 0 else -1.0), q * a
     for d in range(2):
@@ -339,21 +342,34 @@ def _update_one(
         pn[d, d + 2] += q2
         pn[d + 2, d] += q2
         pn[d + 2, d + 2] += q1
-    s = pn[:2, :2] + r[j]
-    det = s[0, 0] * s[1, 1] - s[0, 1] * s[1, 0]
-    s_inv = np.empty((2, 2))
-    s_inv[0, 0] = s[1, 1] / det
-    s_inv[1, 1] = s[0, 0] / det
-    s_inv[0, 1] = -s[0, 1] / det
-    s_inv[1, 0] = -s[1, 0] / det
-    gain = np.ascontiguousarray(pn[:, :2]) @ s_inv
-    y = np.empty(2)
-    y[0] = z[j, 0] - xi[0]
-    y[1] = z[j, 1] - xi[1]
-    nis = s_inv[0, 0] * y[0] * y[0] + (s_inv[0, 1] + s_inv[1, 0]) * y[0] * y[1] + s_inv[1, 1] * y[1] * y[1]
-    x[i] = xi + gain @ y
-    pu = pn - gain @ s @ gain.T
-    p[i] = 0.5 * (pu + pu.T)
+    xp0 = x[i, 0] + x[i, 2] * dt
+    xp1 = x[i, 1] + x[i, 3] * dt
+    # Update with z = H x + noise, H taking the position.
+    s00, s01 = pn[0, 0] + r[j, 0, 0], pn[0, 1] + r[j, 0, 1]
+    s10, s11 = pn[1, 0] + r[j, 1, 0], pn[1, 1] + r[j, 1, 1]
+    det = s00 * s11 - s01 * s10
+    i00, i01, i10, i11 = s11 / det, -s01 / det, -s10 / det, s00 / det
+    y0, y1 = z[j, 0] - xp0, z[j, 1] - xp1
+    nis = i00 * y0 * y0 + (i01 + i10) * y0 * y1 + i11 * y1 * y1
+    gain = np.empty((4, 2))
+    for row in range(4):
+        gain[row, 0] = pn[row, 0] * i00 + pn[row, 1] * i10
+        gain[row, 1] = pn[row, 0] * i01 + pn[row, 1] * i11
+    x[i, 0] = xp0 + (gain[0, 0] * y0 + gain[0, 1] * y1)
+    x[i, 1] = xp1 + (gain[1, 0] * y0 + gain[1, 1] * y1)
+    x[i, 2] = x[i, 2] + (gain[2, 0] * y0 + gain[2, 1] * y1)
+    x[i, 3] = x[i, 3] + (gain[3, 0] * y0 + gain[3, 1] * y1)
+    # P = P' - K S K^T, kept symmetric.
+    for row in range(4):
+        ks0 = gain[row, 0] * s00 + gain[row, 1] * s10
+        ks1 = gain[row, 0] * s01 + gain[row, 1] * s11
+        for col in range(4):
+            p[i, row, col] = pn[row, col] - (ks0 * gain[col, 0] + ks1 * gain[col, 1])
+    for row in range(4):
+        for col in range(row + 1, 4):
+            mean = 0.5 * (p[i, row, col] + p[i, col, row])
+            p[i, row, col] = mean
+            p[i, col, row] = mean
     jump[i] = max(jump[i], nis)
 
 

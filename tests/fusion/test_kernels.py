@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from borderwatch.fusion.kalman import predict
-from borderwatch.fusion.kernels import DROP, GONE, KEEP, TO_COAST, life_cycle, merge_pairs, pair_distance2
+from borderwatch.fusion.kalman import predict, update
+from borderwatch.fusion.kernels import (
+    DROP,
+    GONE,
+    KEEP,
+    TO_COAST,
+    _update_one,
+    life_cycle,
+    merge_pairs,
+    pair_distance2,
+)
 from borderwatch.fusion.tracks import COASTING, CONFIRMED, TENTATIVE
 
 
@@ -90,3 +99,23 @@ def test_merge_pairs_against_every_pair() -> None:
     d2 = pair_distance2(tr["x"], tr["p"], tr["t"], tr["logp"], accel, a, b, now)
     np.testing.assert_array_equal(twin, both & (d2 < chi2) & ~one_scan)
     assert drop.any() and alike.any() and twin.any() and (both & (d2 < chi2) & one_scan).any()
+
+
+def test_compiled_kalman_step_is_predict_then_update() -> None:
+    """The element-by-element filter step against fusion.kalman's NumPy predict and update."""
+    n = 40
+    tr = random_tracks(n, seed=9)
+    rng = np.random.default_rng(10)
+    z = tr["x"][:, :2] + rng.normal(0.0, 10.0, size=(n, 2))
+    r = np.tile(np.array([[25.0, 4.0], [4.0, 16.0]]), (n, 1, 1))
+    dt = rng.uniform(-2.0, 5.0, n)  # out-of-sequence updates go back in time
+    q = rng.uniform(0.01, 1.0, n)
+    expected_x, expected_p = predict(tr["x"], tr["p"], dt, q)
+    expected_x, expected_p, nis = update(expected_x, expected_p, z, r)
+    x, p, jump = tr["x"].copy(), tr["p"].copy(), np.zeros(n)
+    for i in range(n):
+        _update_one(x, p, i, z, r, i, float(dt[i]), float(q[i]), jump)
+    np.testing.assert_allclose(x, expected_x, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(p, expected_p, rtol=1e-10, atol=1e-9)
+    np.testing.assert_allclose(jump, nis, rtol=1e-10)
+    np.testing.assert_array_equal(p, p.transpose(0, 2, 1))
