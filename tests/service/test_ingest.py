@@ -164,6 +164,23 @@ def test_every_field_is_stored_as_sent_and_a_repeat_is_counted_once(
                                                                                      "person")  # fmt: skip
 
 
+def test_bulk_insert_takes_integers_among_floats(make_service: ServiceFactory) -> None:
+    from borderwatch.store.bulk import insert_new_detections
+
+    service = make_service(fusion=False)
+    rows = [
+        ("i1", "T1", 1.5, "person", 1, 34, 41.25, 15, None, None, None, None, 0, None, None, 2),
+        ("i2", "T1", 2.0, "person", 0.5, 34.5, 41, 15.0, None, None, None, None, None, None, {"k": 1}, 2.0),
+    ]
+    with service.engine.begin() as connection:
+        assert insert_new_detections(connection, rows) == {"i1", "i2"}
+        assert insert_new_detections(connection, rows[:1]) == set()
+    with service.read() as session:
+        stored = {row.id: (row.class_conf, row.lat, row.lon, row.speed_mps, row.extra)
+                  for row in session.scalars(select(DetectionRow))}  # fmt: skip
+    assert stored == {"i1": (1.0, 34.0, 41.25, 0.0, None), "i2": (0.5, 34.5, 41.0, None, {"k": 1})}
+
+
 _VALUES = st.one_of(
     st.none(), st.booleans(), st.integers(-1000, 1000), st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from(["", " ", "vehicle", "person", "animal", "unknown", "T1", "2026-11-23T21:00:00Z",
