@@ -249,6 +249,21 @@ def test_the_batch_fast_path_agrees_with_the_careful_one(items: list[dict[str, A
         assert ingest.parse_items(fast, sensor, IngestResult()) == careful
 
 
+def test_the_fast_detection_builder_makes_the_same_detection() -> None:
+    from borderwatch.sensors.formats import Detection
+
+    for optional in ((None, None, None), (1.5, 270.0, {"a": 1})):
+        fast = ingest._cartesian_detection("d1", "T1", 1.25, "person", 0.5, 34.0, 41.0, 15.0, *optional)
+        slow = Detection("d1", "T1", 1.25, "person", 0.5, 34.0, 41.0, 15.0, speed_mps=optional[0],
+                         heading_deg=optional[1], extra=optional[2])  # fmt: skip
+        assert fast == slow and repr(fast) == repr(slow) and type(fast) is Detection
+    assert hash(
+        ingest._cartesian_detection("d1", "T1", 1.0, "person", 0.5, 34.0, 41.0, 15.0, None, None, None)
+    ) == hash(Detection("d1", "T1", 1.0, "person", 0.5, 34.0, 41.0, 15.0))
+    with pytest.raises(AttributeError):  # still frozen
+        fast.lat = 0.0  # type: ignore[misc]
+
+
 def test_the_batch_fast_path_takes_the_common_shapes_and_leaves_doubts_to_the_careful_one() -> None:
     good = [_GOOD, _GOOD | {"id": "d2", "lat": 34, "class_conf": 1, "speed_mps": 3, "heading_deg": -90,
                             "extra": {"a": [1, "x"], "big": 1}}, _HEARTBEAT]  # fmt: skip
