@@ -15,9 +15,8 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy.spatial import cKDTree
 
-from borderwatch.fusion.kernels import barrier_states, crossing_sides, loiter_due, pairs_within
+from borderwatch.fusion.kernels import barrier_states, crossing_sides, loiter_due, nearest_within, pairs_within
 from borderwatch.fusion.params import CLASSES, EventParams
 from borderwatch.fusion.tracks import CONFIRMED, TrackTable, track_id
 from borderwatch.fusion.types import BorderEvent, EventType
@@ -61,7 +60,7 @@ class BorderEventDetector:
         ports = [c for c in model.crossings if c.properties.crossing_type == "land"]
         px, py = frame.to_xy([c.geometry.lat for c in ports], [c.geometry.lon for c in ports])
         self.port_ids = [c.properties.id for c in ports]
-        self.ports = cKDTree(np.column_stack([np.atleast_1d(px), np.atleast_1d(py)])) if ports else None
+        self.ports = np.column_stack([np.atleast_1d(px), np.atleast_1d(py)]) if ports else None
         self.pairs: dict[tuple[int, int], _Pair] = {}
         self.sensors: dict[str, _SensorWatch] = {}
         self.gate_side: set[int] = set()  # serials of tracks whose side came from leaving a gate
@@ -151,8 +150,12 @@ class BorderEventDetector:
         """The official land crossing a crossing point is at, if any (traffic there, for the alert rules)."""
         if self.ports is None:
             return None
-        dist, index = self.ports.query(xy)
-        return self.port_ids[int(index)] if dist <= self.params.official_crossing_m else None
+        index = int(
+            nearest_within(
+                np.ascontiguousarray(xy, dtype=np.float64).reshape(1, 2), self.ports, self.params.official_crossing_m
+            )[0]
+        )
+        return self.port_ids[index] if index >= 0 else None
 
     def _crossing(
         self, table: TrackTable, i: int, t: float, xy: FloatArray, side: int, now: float
@@ -215,8 +218,7 @@ class BorderEventDetector:
         at_port = np.zeros(rows.size, bool)
         if self.ports is not None:
             # Traffic stops on the line in a customs area: a wider band keeps its queue quiet.
-            dist, _ = self.ports.query(xy)
-            at_port = dist <= p.official_crossing_m
+            at_port = nearest_within(xy, self.ports, p.official_crossing_m) >= 0
         # border_crossing: the first sign change since the track was last firmly on a side is where it
         # crossed (a vehicle that waits on the line, a customs queue, crossed when it got there); reported
         # once the track is firmly on the other side, so noise around the line never alerts.
@@ -379,16 +381,14 @@ class BorderEventDetector:
         events: list[BorderEvent] = []
         if rows.size >= 2:
             xy = table.x[rows, :2] + table.x[rows, 2:] * (now - table.t[rows])[:, None]
-            near_a, near_b = pairs_within(
+            near_a, near_b, near_dist = pairs_within(
                 np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1]), p.convergence_apart_m
             )
+            serial = table.serial[rows].tolist()
             fired: list[tuple[int, int]] = []
-            for a, b in zip(near_a.tolist(), near_b.tolist(), strict=True):
-                ia, ib = int(rows[a]), int(rows[b])
-                key = (int(table.serial[ia]), int(table.serial[ib]))
-                key = (min(key), max(key))
+            for a, b, dist in zip(near_a.tolist(), near_b.tolist(), near_dist.tolist(), strict=True):
+                key = (serial[a], serial[b]) if serial[a] < serial[b] else (serial[b], serial[a])
                 seen.add(key)
-                dist = float(np.hypot(*(xy[a] - xy[b])))
                 pair = self.pairs.get(key)
                 if pair is None:
                     pair = self.pairs[key] = _Pair(armed=dist > p.convergence_m)

@@ -487,9 +487,12 @@ def _pair_distance2(
 
 
 @numba.njit(cache=True)
-def pairs_within(px: FloatArray, py: FloatArray, radius_m: float) -> tuple[IntArray, IntArray]:  # pragma: no cover
-    """Every pair (a < b) of points within radius_m of each other, in lexicographic order: a sweep along x
-    (a k-d tree's fixed cost per call dominated for the few dozen tracks of a batch)."""
+def pairs_within(
+    px: FloatArray, py: FloatArray, radius_m: float
+) -> tuple[IntArray, IntArray, FloatArray]:  # pragma: no cover - compiled
+    """Every pair (a < b) of points within radius_m of each other, in lexicographic order, and their
+    distances: a sweep along x (a k-d tree's fixed cost per call dominated for the few dozen tracks of a
+    batch)."""
     n = px.size
     order = np.argsort(px)
     cap = 4 * n + 16
@@ -515,7 +518,57 @@ def pairs_within(px: FloatArray, py: FloatArray, radius_m: float) -> tuple[IntAr
                 count += 1
     key = pa[:count] * n + pb[:count]
     lexicographic = np.argsort(key)
-    return pa[:count][lexicographic], pb[:count][lexicographic]
+    a, b = pa[:count][lexicographic], pb[:count][lexicographic]
+    dist = np.empty(count)
+    for k in range(count):
+        dist[k] = math.hypot(px[a[k]] - px[b[k]], py[a[k]] - py[b[k]])
+    return a, b, dist
+
+
+@numba.njit(cache=True)
+def nearest_within(xy: FloatArray, points: FloatArray, radius_m: float) -> IntArray:  # pragma: no cover - compiled
+    """For each row of xy, the nearest of `points` (the first of equals) if within radius_m, else -1: a
+    handful of points (official crossings) against a batch of tracks, without a k-d tree's fixed cost."""
+    out = np.full(xy.shape[0], -1, np.int64)
+    for k in range(xy.shape[0]):
+        best = np.inf
+        for m in range(points.shape[0]):
+            d = math.hypot(xy[k, 0] - points[m, 0], xy[k, 1] - points[m, 1])
+            if d < best:
+                best = d
+                if d <= radius_m:
+                    out[k] = m
+                else:
+                    out[k] = -1
+    return out
+
+
+@numba.njit(cache=True)
+def state_columns(
+    rows: IntArray, x: FloatArray, p: FloatArray, logp: FloatArray
+) -> tuple[IntArray, FloatArray, FloatArray, FloatArray, FloatArray]:  # pragma: no cover - compiled
+    """What a track state reports beside its position, for the given rows: most likely class and its
+    probability, speed, heading (degrees from grid north) and 1-sigma position uncertainty (the larger of
+    the two position variances' roots); one pass instead of a dozen array passes per batch."""
+    n = rows.size
+    best = np.empty(n, np.int64)
+    prob = np.empty(n)
+    speed = np.empty(n)
+    heading = np.empty(n)
+    sigma = np.empty(n)
+    for k in range(n):
+        i = rows[k]
+        top, top_prob = 0, math.exp(logp[i, 0])
+        for c in range(1, logp.shape[1]):
+            pc = math.exp(logp[i, c])
+            if pc > top_prob:
+                top, top_prob = c, pc
+        best[k] = top
+        prob[k] = top_prob
+        speed[k] = math.hypot(x[i, 2], x[i, 3])
+        heading[k] = np.degrees(np.arctan2(x[i, 2], x[i, 3])) % 360.0
+        sigma[k] = math.sqrt(max(p[i, 0, 0], p[i, 1, 1]))
+    return best, prob, speed, heading, sigma
 
 
 @numba.njit(cache=True)
@@ -607,7 +660,7 @@ def merge_pairs(
     for i in range(n):
         px[i] = x[i, 0] + x[i, 2] * (now - t[i])
         py[i] = x[i, 1] + x[i, 3] * (now - t[i])
-    a, b = pairs_within(px, py, radius_m)
+    a, b, _ = pairs_within(px, py, radius_m)
     count = a.size
     drop = np.zeros(n, np.bool_)
     alike = np.zeros(count, np.bool_)
@@ -759,6 +812,8 @@ def preload() -> None:
     pair_distance2(x, p, t, logp, np.ones(k), rows, rows + 1, 0.0)
     merge_pairs(x, p, t, status, logp, np.ones(k), np.full((n, 1), -np.inf), 0.0, 50.0, 30.0, 2.0, 9.0, 1.0)
     pairs_within(f1, f1, 1.0)
+    nearest_within(f2, f2, 1.0)
+    state_columns(rows, x, p, logp)
     barrier_states(
         rows, rows, f1, f1, rows, f1, f1, f1, np.zeros((n, 1), np.int8), np.ones((n, 1), bool), 20.0, 300.0
     )  # fmt: skip

@@ -19,7 +19,7 @@ import numpy.typing as npt
 from scipy.spatial import cKDTree
 
 from borderwatch.fusion.association import Gated, assign, gate
-from borderwatch.fusion.events import BorderEventDetector, heading_deg
+from borderwatch.fusion.events import BorderEventDetector
 from borderwatch.fusion.kalman import predict, update
 from borderwatch.fusion.kernels import (
     GONE,
@@ -29,7 +29,9 @@ from borderwatch.fusion.kernels import (
     life_cycle,
     merge_pairs,
     pair_distance2,
+    pairs_within,
     preload,
+    state_columns,
 )
 from borderwatch.fusion.measurements import DetectionBatch, sensor_sites, to_batch
 from borderwatch.fusion.params import CLASSES, EventParams, TrackerParams
@@ -330,15 +332,14 @@ class Tracker:
         if rows.size > 1:
             # Two sensors seeing one new object in the same batch must not start two tracks.
             sigma = np.sqrt(batch.r[rows, 0, 0] + batch.r[rows, 1, 1])
-            pairs = cKDTree(batch.z[rows]).query_pairs(3.0 * float(sigma.max()), output_type="ndarray")
-            if pairs.size:
-                a, b = pairs[:, 0], pairs[:, 1]
-                d = np.hypot(*(batch.z[rows[a]] - batch.z[rows[b]]).T)
+            a, b, d = pairs_within(batch.z[rows, 0], batch.z[rows, 1], 3.0 * float(sigma.max()))
+            if a.size:
                 close = d < 3.0 * np.maximum(sigma[a], sigma[b])
                 drop = np.zeros(rows.size, bool)
+                # In index order (a < b): a detection close to one kept before it starts no track.
                 for i, j in zip(a[close].tolist(), b[close].tolist(), strict=True):
-                    if not drop[min(i, j)]:
-                        drop[max(i, j)] = True
+                    if not drop[i]:
+                        drop[j] = True
                 rows = rows[~drop]
         p = self.params
         k = rows.size
@@ -483,30 +484,26 @@ class Tracker:
             loc = self.model.locate_many(lat, lon)
         else:
             lat, lon, loc = located
-        prob = np.exp(tr.logp[rows])
-        best = np.argmax(prob, axis=1)
-        speed = np.hypot(x[:, 2], x[:, 3])
-        heading = heading_deg(x[:, 2], x[:, 3])
-        sigma = np.sqrt(np.maximum(tr.p[rows, 0, 0], tr.p[rows, 1, 1]))
+        best, prob, speed, heading, sigma = state_columns(rows, tr.x, tr.p, tr.logp)
         sector_ids = list(map(self._sector_ids.__getitem__, loc.sector_index.tolist()))
         names = [status] * rows.size if status else list(map(STATUS_NAMES.__getitem__, tr.status[rows].tolist()))
-        # Plain Python lists first: indexing NumPy arrays element by element is far slower.
+        # Plain Python lists first (indexing NumPy arrays element by element is far slower), and the
+        # states built by map() over the columns, without a Python-level loop.
         out.track_states.extend(
-            TrackState(tid, tt, la, lo, CLASSES[b], pr, sp, hd, st, sec, km, sg)
-            for tid, tt, la, lo, b, pr, sp, hd, st, sec, km, sg in zip(
+            map(
+                TrackState,
                 list(map(track_id, tr.serial[rows].tolist())),
                 t.tolist(),
                 lat.tolist(),
                 lon.tolist(),
-                best.tolist(),
-                prob[np.arange(rows.size), best].tolist(),
+                list(map(CLASSES.__getitem__, best.tolist())),
+                prob.tolist(),
                 speed.tolist(),
                 heading.tolist(),
                 names,
                 sector_ids,
                 loc.km.tolist(),
                 sigma.tolist(),
-                strict=True,
             )
         )
 
