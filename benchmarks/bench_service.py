@@ -41,7 +41,7 @@ from borderwatch.service.config import Settings
 
 MOVERS = 600
 POINTS = 60
-CLIENTS = 4
+CLIENTS = int(os.environ.get("BW_BENCH_CLIENTS") or 4)  # throughput: sending threads, each waiting for its reply
 LIVE_LAGS = (1.0,)  # fusion_lag_s values run besides the service's default (the tracker's own lag: 1 s)
 LIVE_MOVERS = 1_000  # one detection per mover per second: the live feed's rate in detections/s
 LIVE_SCANS = 20  # seconds of live feed per latency run
@@ -119,9 +119,12 @@ def in_process_rate(model: Any, batches: Batches, workdir: Path) -> float:
 
 
 @contextmanager
-def service_process(workdir: Path, **env_settings: str) -> Iterator[tuple[str, dict[str, str], httpx.Client]]:
+def service_process(
+    workdir: Path, pids: list[int] | None = None, **env_settings: str
+) -> Iterator[tuple[str, dict[str, str], httpx.Client]]:
     """`borderwatch serve` on a free port: (url, sensor keys, client); stopped on exit. `env_settings`
-    are service settings passed as BORDERWATCH_* variables."""
+    are service settings passed as BORDERWATCH_* variables; the server's process id is appended to
+    `pids`."""
     port, data = free_port(), workdir / f"data-{time.monotonic_ns()}"
     command = [sys.executable, "-m", "borderwatch", "serve", "--port", str(port), "--data-dir", str(data)]
     if STORE_URL:
@@ -129,6 +132,8 @@ def service_process(workdir: Path, **env_settings: str) -> Iterator[tuple[str, d
     env = dict(os.environ, BORDERWATCH_ESCALATE_AFTER_S="3600")
     env.update({f"BORDERWATCH_{name.upper()}": value for name, value in env_settings.items()})
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if pids is not None:
+        pids.append(server.pid)
     url = f"http://127.0.0.1:{port}"
     http = httpx.Client(base_url=url, timeout=120)
     try:
@@ -210,13 +215,36 @@ def _run(console: Console, model: Any, workdir: Path) -> None:
         _latency(console, model, workdir)
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of process `pid` (Linux /proc; None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def settled_cpu(http: httpx.Client, pid: int) -> float | None:
+    """The server's CPU seconds once fusion has taken everything queued (its work for the detections
+    sent goes on after they were acknowledged)."""
+    deadline = time.monotonic() + 60
+    while samples(http, "borderwatch_fusion_queue_batches") > 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return cpu_seconds(pid)
+
+
 def _throughput(console: Console, model: Any, workdir: Path) -> None:
     # The WebSocket run continues in time after the HTTP one, so the tracker sees fresh movers.
     http_load, ws_load, peer_load = load(model, "h"), load(model, "w", T0 + POINTS * 5 + 600), load(model, "p")
     n = sum(len(b) for _, b in http_load)
     peer = in_process_rate(model, peer_load, workdir)
-    with service_process(workdir) as (url, keys, _http):
+    pids: list[int] = []
+    with service_process(workdir, pids) as (url, keys, http):
+        # Server CPU per detection (fusion of the same detections included) counts what the client, on
+        # the same cores, cannot: the server's share of the machine.
+        cpu = [settled_cpu(http, pids[0])]
         http_ok, http_s = drive(http_load, http_sender(url, keys))
+        cpu.append(settled_cpu(http, pids[0]))
         sockets: dict[tuple[int, str], Any] = {}
 
         def send_ws(k: int, sensor: str, batch: list[dict[str, Any]]) -> int:
@@ -230,17 +258,25 @@ def _throughput(console: Console, model: Any, workdir: Path) -> None:
         ws_ok, ws_s = drive(ws_load, send_ws)
         for ws in sockets.values():
             ws.close()
+        cpu.append(settled_cpu(http, pids[0]))
     store = STORE_URL.split("://")[0] if STORE_URL else "sqlite"
     table = Table(title=f"Service ingest ({store}): {n:,} detections per run, {MOVERS} movers, {CLIENTS} clients, "
                   f"loopback; {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")  # fmt: skip
-    for column in ("path", "detections/request", "accepted", "detections/s", "vs in-process", "target"):
+    columns = ("path", "detections/request", "accepted", "detections/s", "vs in-process", "server CPU/detection",
+               "target")  # fmt: skip
+    for column in columns:
         table.add_column(column, justify="left" if column == "path" else "right")
     per_request = f"{n / len(http_load):,.0f}"
-    table.add_row("in-process Service.ingest (peer, no HTTP)", per_request, f"{n:,}", f"{peer:,.0f}", "1.00", "")
-    rows = [("HTTP POST batches", http_ok, http_s, per_request), ("WebSocket stream", ws_ok, ws_s, per_request)]
-    for name, ok, seconds, size in rows:
-        table.add_row(name, size, f"{ok:,}", f"{ok / seconds:,.0f}", f"{ok / seconds / peer:.2f}", ">= 20,000")
+    table.add_row("in-process Service.ingest (peer, no HTTP)", per_request, f"{n:,}", f"{peer:,.0f}", "1.00", "", "")
+    rows = [("HTTP POST batches", http_ok, http_s, cpu[0:2]), ("WebSocket stream", ws_ok, ws_s, cpu[1:3])]
+    for name, ok, seconds, (before, after) in rows:
+        used = "n/a" if before is None or after is None else f"{(after - before) / ok * 1e6:,.0f} µs"
+        table.add_row(name, per_request, f"{ok:,}", f"{ok / seconds:,.0f}", f"{ok / seconds / peer:.2f}", used,
+                      ">= 20,000")  # fmt: skip
     console.print(table)
+    console.print("Server CPU/detection: the service process's CPU time from the first request until fusion has "
+                  "taken all it acknowledged, per detection; BORDERWATCH_FUSION=false runs the service without "
+                  "fusion, BW_BENCH_CLIENTS sets the number of sending threads.")  # fmt: skip
 
 
 def _latency(console: Console, model: Any, workdir: Path) -> None:
