@@ -103,10 +103,14 @@ def tm_forward(
         xi_p = math.atan2(conformal, cos_lam)
         eta_p = math.asinh(math.sin(lam) / math.hypot(conformal, cos_lam))
         xi, eta = xi_p, eta_p
+        # sin, cos, sinh, cosh of 2j times the angles by the addition formulas: four calls, not 4j.
+        s1, c1, sh1, ch1 = math.sin(2.0 * xi_p), math.cos(2.0 * xi_p), math.sinh(2.0 * eta_p), math.cosh(2.0 * eta_p)
+        s, c, sh, ch = s1, c1, sh1, ch1
         for j in range(alpha.size):
-            k = 2.0 * (j + 1)
-            xi += alpha[j] * math.sin(k * xi_p) * math.cosh(k * eta_p)
-            eta += alpha[j] * math.cos(k * xi_p) * math.sinh(k * eta_p)
+            xi += alpha[j] * s * ch
+            eta += alpha[j] * c * sh
+            s, c = s * c1 + c * s1, c * c1 - s * s1
+            sh, ch = sh * ch1 + ch * sh1, ch * ch1 + sh * sh1
         x[i] = _RECTIFYING_RADIUS * eta
         y[i] = _RECTIFYING_RADIUS * xi - y0
     return x, y
@@ -123,10 +127,13 @@ def _tm_inverse(
         xi = (y[i] + y0) / _RECTIFYING_RADIUS
         eta = x[i] / _RECTIFYING_RADIUS
         xi_p, eta_p = xi, eta
+        s1, c1, sh1, ch1 = math.sin(2.0 * xi), math.cos(2.0 * xi), math.sinh(2.0 * eta), math.cosh(2.0 * eta)
+        s, c, sh, ch = s1, c1, sh1, ch1
         for j in range(beta.size):
-            k = 2.0 * (j + 1)
-            xi_p -= beta[j] * math.sin(k * xi) * math.cosh(k * eta)
-            eta_p -= beta[j] * math.cos(k * xi) * math.sinh(k * eta)
+            xi_p -= beta[j] * s * ch
+            eta_p -= beta[j] * c * sh
+            s, c = s * c1 + c * s1, c * c1 - s * s1
+            sh, ch = sh * ch1 + ch * sh1, ch * ch1 + sh * sh1
         sinh_eta = math.sinh(eta_p)
         cos_xi = math.cos(xi_p)
         conformal = math.sin(xi_p) / math.hypot(sinh_eta, cos_xi)
@@ -147,6 +154,17 @@ def _tm_inverse(
 
 def _flat_pair(a: ArrayLike, b: ArrayLike) -> tuple[FloatArray, FloatArray, tuple[int, ...]]:
     """Two coordinate arrays broadcast and flattened to contiguous float64, with their common shape."""
+    if (
+        type(a) is np.ndarray
+        and type(b) is np.ndarray
+        and a.ndim == 1
+        and a.shape == b.shape
+        and a.dtype == np.float64
+        and b.dtype == np.float64
+        and a.flags.c_contiguous
+        and b.flags.c_contiguous
+    ):
+        return a, b, a.shape  # the tracker's case, as is
     a_arr, b_arr = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a_arr.shape != b_arr.shape:
         a_arr, b_arr = np.broadcast_arrays(a_arr, b_arr)

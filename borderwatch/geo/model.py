@@ -237,7 +237,8 @@ class BorderModel:
             km, offset = stations[0]
             best = np.zeros(lat_a.size, dtype=np.int64)
             starts = self._sector_starts[self._border_ids[0]]
-            local = np.clip(np.searchsorted(starts, km, side="right") - 1, 0, len(starts) - 1)
+            # np.minimum/np.maximum, not np.clip: its Python-level wrapper cost more than the search.
+            local = np.minimum(np.maximum(np.searchsorted(starts, km, side="right") - 1, 0), len(starts) - 1)
             return Locations(best, km, offset, local + self._sector_offsets[self._border_ids[0]])
         offsets = np.vstack([s[1] for s in stations])
         best = np.argmin(np.abs(offsets), axis=0)
