@@ -129,6 +129,12 @@ class BorderEventDetector:
         lat, lon = self.frame.to_latlon(pts[:, 0], pts[:, 1])
         off = self.model.locate_many(lat, lon).offset_m
         first, last = off[: rows.size], off[rows.size :]
+        born_at_gate = np.zeros(rows.size, bool)
+        if self.ports is not None and self.params.gate_born_needs_depth:
+            born_at_gate = (
+                nearest_within(np.ascontiguousarray(table.first_z[rows]), self.ports, self.params.official_crossing_m)
+                >= 0
+            )
         events = []
         for k, i in enumerate(rows.tolist()):
             s0 = int(np.sign(first[k])) if abs(first[k]) > h else 0
@@ -137,6 +143,12 @@ class BorderEventDetector:
             table.prev_off[i] = last[k]
             table.prev_xy[i] = table.x[i, :2]
             table.prev_t[i] = table.t[i]
+            if born_at_gate[k]:
+                # Born at an official crossing, where the queue stands on the line and its detections fall
+                # either side of it: the track has a side to leave only once it has been deep on it.
+                table.side_depth[i] = abs(last[k]) if s1 else 0.0
+                if abs(first[k]) < self.params.crossing_evidence_m:
+                    continue
             if s0 and s1 and s0 != s1:
                 frac = first[k] / (first[k] - last[k])
                 t_cross = table.first_t[i] + frac * (table.t[i] - table.first_t[i])
@@ -191,7 +203,9 @@ class BorderEventDetector:
         self.recent_crossings = [c for c in self.recent_crossings if c[0] >= t - 2.0 * window]
         serial = int(table.serial[i])
         here = table.x[i, :2]
-        young = t - float(table.first_t[i]) <= window
+        # At an official crossing's gate, tracks hop between the vehicles queued on the line, so there a track
+        # of any age may be a second one on a vehicle whose arrival was reported.
+        young = t - float(table.first_t[i]) <= window or (self.params.duplicate_at_gate and self._port(xy) is not None)
         for when, where, way, other in self.recent_crossings if young else []:
             if other == serial or way != side or abs(when - t) > window or np.hypot(*(where - xy)) > reach:
                 continue

@@ -76,12 +76,16 @@ class EventParams:
     # there, or drove out of the queue on the line) reports no crossing back through it: that side says where it
     # went, not where the vehicle it now follows came from (it turned back, or left with one vehicle and came
     # back on another); the mark goes once the track is away from the crossing
+    gate_born_needs_depth: bool = False  # a track first seen within official_crossing_m of an official crossing
+    # (in its queue, whose detections fall either side of the line) needs crossing_evidence_m on a side before
+    # a crossing counts, even its first: there a fresh track has no side of its own yet
     crossing_evidence_m: float = 80.0  # after its first side change, a crossing needs the track to have been
     # this far past the line on the side it left: a track wavering about the line (or hopping between vehicles
     # queued on it) has no side to leave; a first crossing needs no depth (coverage may start near the line)
     duplicate_crossing_s: float = 0.0  # a crossing this soon (s) after another track's crossing the same way ...
     duplicate_crossing_m: float = 60.0  # ... this close to it, by a track still this close to that track, is the
     # same object's (a second track born on it, or one that slipped onto it): reported once; 0 s: off
+    duplicate_at_gate: bool = False  # ... and at an official crossing, by a track of any age
     crossing_jump_nis: float = float("inf")  # an update with a normalised innovation above this between the
     # two sides means the track may have jumped to another target: that side change is not a crossing
     barrier_approach_m: float = 150.0  # barrier_approach: a track this close to a barrier, outside it
