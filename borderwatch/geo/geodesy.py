@@ -61,7 +61,7 @@ _E2 = _F * (2.0 - _F)
 _E = math.sqrt(_E2)
 _N = _F / (2.0 - _F)
 _RECTIFYING_RADIUS = _A / (1.0 + _N) * (1.0 + _N**2 / 4.0 + _N**4 / 64.0 + _N**6 / 256.0)
-ALPHA = np.array(
+_ALPHA = np.array(
     [
         _N / 2 - 2 * _N**2 / 3 + 5 * _N**3 / 16 + 41 * _N**4 / 180 - 127 * _N**5 / 288 + 7891 * _N**6 / 37800,
         13 * _N**2 / 48 - 3 * _N**3 / 5 + 557 * _N**4 / 1440 + 281 * _N**5 / 630 - 1983433 * _N**6 / 1935360,
@@ -84,12 +84,11 @@ _BETA = np.array(
 
 
 @numba.njit(cache=True)
-def tm_forward(
+def _tm_forward(
     lat: FloatArray, lon: FloatArray, lon0: float, y0: float, alpha: FloatArray
 ) -> tuple[FloatArray, FloatArray]:  # pragma: no cover - compiled
     """(x, y) in metres on the transverse Mercator plane of central meridian lon0 (degrees), northing
-    less y0 (the meridian arc to the frame's origin); alpha: the series' coefficients (ALPHA). Callable
-    from other compiled code (stationing's one-pass locate)."""
+    less y0 (the meridian arc to the frame's origin); alpha: the series' coefficients (_ALPHA)."""
     x = np.empty(lat.size)
     y = np.empty(lat.size)
     for i in range(lat.size):
@@ -120,7 +119,7 @@ def tm_forward(
 def _tm_inverse(
     x: FloatArray, y: FloatArray, lon0: float, y0: float, beta: FloatArray
 ) -> tuple[FloatArray, FloatArray]:  # pragma: no cover - compiled
-    """(lat, lon) in degrees from the plane of tm_forward."""
+    """(lat, lon) in degrees from the plane of _tm_forward."""
     lat = np.empty(x.size)
     lon = np.empty(x.size)
     for i in range(x.size):
@@ -182,11 +181,11 @@ class LocalFrame:
 
     lat0: float
     lon0: float
-    y0: float = field(init=False, repr=False, compare=False)  # northing of the origin from the equator
+    _y0: float = field(init=False, repr=False, compare=False)  # northing of the origin from the equator
 
     def __post_init__(self) -> None:
-        _, y0 = tm_forward(np.array([float(self.lat0)]), np.array([float(self.lon0)]), float(self.lon0), 0.0, ALPHA)
-        object.__setattr__(self, "y0", float(y0[0]))
+        _, y0 = _tm_forward(np.array([float(self.lat0)]), np.array([float(self.lon0)]), float(self.lon0), 0.0, _ALPHA)
+        object.__setattr__(self, "_y0", float(y0[0]))
         self.to_latlon(0.0, 0.0)  # loads the inverse too: no first-use stall in a live batch
 
     @property
@@ -208,12 +207,12 @@ class LocalFrame:
 
     def to_xy(self, lat: ArrayLike, lon: ArrayLike) -> tuple[FloatArray, FloatArray]:
         lat_f, lon_f, shape = _flat_pair(lat, lon)
-        x, y = tm_forward(lat_f, lon_f, float(self.lon0), self.y0, ALPHA)
+        x, y = _tm_forward(lat_f, lon_f, float(self.lon0), self._y0, _ALPHA)
         return x.reshape(shape), y.reshape(shape)
 
     def to_latlon(self, x: ArrayLike, y: ArrayLike) -> tuple[FloatArray, FloatArray]:
         x_f, y_f, shape = _flat_pair(x, y)
-        lat, lon = _tm_inverse(x_f, y_f, float(self.lon0), self.y0, _BETA)
+        lat, lon = _tm_inverse(x_f, y_f, float(self.lon0), self._y0, _BETA)
         return lat.reshape(shape), lon.reshape(shape)
 
     @staticmethod

@@ -3,10 +3,10 @@
 A border line runs from km 0 at its first vertex to its geodesic length at its last. A point
 is located by its nearest point on the line: the km marker there, the signed offset (metres,
 positive on the home side) and the side (home or neighbour). Everything is vectorised over
-arrays of points, because fusion locates every track update: one compiled (numba) pass projects
-the points, picks the candidate vertices from a grid over the line's vertices (the k nearest, exactly)
-and does the rest (nearest segment, foot, side, offset, km), since the fixed cost of a k-d tree query,
-pyproj and NumPy calls per batch dominated for the few dozen tracks of one batch.
+arrays of points, because fusion locates every track update: the frame's compiled projection, then
+one compiled (numba) pass picks the candidate vertices from a grid over the line's vertices (the k
+nearest, exactly) and does the rest (nearest segment, foot, side, offset, km), since the fixed cost
+of k-d tree queries, pyproj and NumPy calls dominated for the few dozen tracks of one batch.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from borderwatch.geo.geodesy import ALPHA, EARTH_RADIUS_M, GEOD, ArrayLike, FloatArray, LocalFrame, tm_forward
+from borderwatch.geo.geodesy import EARTH_RADIUS_M, GEOD, ArrayLike, FloatArray, LocalFrame
 
 Side = Literal["home", "neighbour"]
 HomeSide = Literal["left", "right"]
@@ -125,10 +125,11 @@ class BorderLine:
         lon_a = np.ascontiguousarray(np.atleast_1d(np.asarray(lon, dtype=np.float64))).ravel()
         if lat_a.shape != lon_a.shape:
             lat_a, lon_a = (np.ascontiguousarray(v).ravel() for v in np.broadcast_arrays(lat_a, lon_a))
+        # Projected here, not inside the compiled pass: numba's cache does not see changes in another module.
+        x, y = self.frame.to_xy(lat_a, lon_a)
         g = self._grid
         return _locate_points(
-            lat_a, lon_a, float(self.frame.lon0), self.frame.y0, ALPHA, min(CANDIDATE_VERTICES, len(self.lon)),
-            g.x0, g.y0, g.cell_m, g.nx, g.ny, g.start, g.vertex,
+            x, y, min(CANDIDATE_VERTICES, len(self.lon)), g.x0, g.y0, g.cell_m, g.nx, g.ny, g.start, g.vertex,
             self._xy, self._unit_dir, self.vertex_m, self.home_side == "left",
         )  # fmt: skip
 
@@ -241,11 +242,8 @@ def _nearest_vertices(
 
 @numba.njit(cache=True)
 def _locate_points(
-    lat: FloatArray,
-    lon: FloatArray,
-    lon0: float,
-    northing0: float,
-    alpha: FloatArray,
+    x: FloatArray,
+    y: FloatArray,
     k: int,
     x0: float,
     y0: float,
@@ -259,8 +257,7 @@ def _locate_points(
     vertex_m: FloatArray,
     home_left: bool,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:  # pragma: no cover - compiled
-    """Project the points onto the line's frame, find each one's k nearest vertices, station them."""
-    x, y = tm_forward(lat, lon, lon0, northing0, alpha)
+    """Find each point's k nearest vertices (points in the line's frame), station them."""
     n = x.size
     candidates = np.empty((n, k), np.int64)
     best = np.empty(k, np.int64)
