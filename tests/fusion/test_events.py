@@ -239,3 +239,17 @@ def test_a_second_track_born_beside_a_crossing_vehicle_is_no_second_crossing(toy
     assert len(kinds(run(toy_model, side_by_side, duplicate_crossing_s=20.0), "border_crossing")) == 2
     convoy = _side_by_side(toy_model, 0.0, 20.0, 1200.0)
     assert len(kinds(run(toy_model, convoy, duplicate_crossing_s=20.0), "border_crossing")) == 2
+
+
+def test_a_track_born_in_the_queue_at_a_gate_needs_depth_before_it_crosses(toy_model: BorderModel) -> None:
+    # At an official crossing the queue stands on the line and its detections fall either side of it:
+    # a track first seen 50 m short of the gate that then drives off past it has shown no side of its own.
+    model = _model_with_gate(toy_model, 9.5)
+    born_in_queue = cartesian(*walk(model, 9.5, -50.0, 1500.0, 4.0), sigma=3.0, every=1, object_class="vehicle")
+    assert kinds(run(model, born_in_queue, gate_born_needs_depth=True), "border_crossing") == []
+    assert len(kinds(run(model, born_in_queue, gate_born_needs_depth=False), "border_crossing")) == 1
+    # Near miss: one first seen 500 m out on the approach road has a side to leave; so has one away from a gate.
+    approach = cartesian(*walk(model, 9.5, -500.0, 1500.0, 4.0), sigma=3.0, every=1, object_class="vehicle")
+    assert len(kinds(run(model, approach, gate_born_needs_depth=True), "border_crossing")) == 1
+    elsewhere = cartesian(*walk(model, 5.0, -50.0, 1500.0, 4.0), sigma=3.0, every=1, object_class="vehicle")
+    assert len(kinds(run(model, elsewhere, gate_born_needs_depth=True), "border_crossing")) == 1
