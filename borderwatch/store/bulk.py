@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Connection, Row, Table, insert, select
@@ -31,6 +32,7 @@ _SQLITE_INSERT = (
 )
 _SQLITE_MAX_PARAMS = 900  # below SQLite's default limit of 999 bound parameters per statement
 
+_FLOAT_OR_NONE = frozenset((float, type(None)))
 DETECTIONS = cast(Table, DetectionRow.__table__)
 SENSOR_HEALTH = cast(Table, SensorHealthRow.__table__)
 TRACKS = cast(Table, TrackRow.__table__)
@@ -42,10 +44,44 @@ TRACK_COLUMNS = (
 )  # fmt: skip
 
 
+_point_values = itemgetter(*TRACK_POINT_COLUMNS)
+_SQLITE_POINTS = (
+    f"INSERT INTO track_points ({', '.join(TRACK_POINT_COLUMNS)}) VALUES ({', '.join('?' * len(TRACK_POINT_COLUMNS))})"
+)
+_PG_POINT_TYPES = ("text", "float8", "float8", "float8", "float8", "float8", "text")
+_PG_POINTS = (
+    f"INSERT INTO track_points ({', '.join(TRACK_POINT_COLUMNS)}) SELECT * FROM unnest("
+    + ", ".join(f"%b::{t}[]" for t in _PG_POINT_TYPES)
+    + ")"
+)
+
+
 def insert_track_points(connection: Connection, points: Sequence[Mapping[str, Any]]) -> None:
-    """Append track history points (keys TRACK_POINT_COLUMNS) in one executemany."""
-    if points:
+    """Append track history points (keys TRACK_POINT_COLUMNS) in one statement. Driver-level, as for
+    detections: Core's per-row parameter processing cost more than the insert (about one point per
+    fused detection)."""
+    if not points:
+        return
+    rows = [_point_values(point) for point in points]
+    if connection.dialect.name == "sqlite":
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        raw.executemany(_SQLITE_POINTS, rows)
+    elif connection.dialect.driver == "psycopg":
+        with _driver_cursor(connection) as cursor:
+            cursor.execute(_PG_POINTS, _binary_columns(rows, _PG_POINT_TYPES))
+    else:
         connection.execute(insert(TRACK_POINTS), list(points))
+
+
+def _binary_columns(rows: Sequence[tuple[Any, ...]], types: Sequence[str]) -> list[list[Any]]:
+    """`rows` as one list per column, each float8 column holding only floats and None: a binary array
+    has one element type, and psycopg refuses a list mixing int (or a NumPy float) and float."""
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    for index, kind in enumerate(types):
+        if kind == "float8" and not set(map(type, columns[index])) <= _FLOAT_OR_NONE:
+            columns[index] = [None if value is None else float(value) for value in columns[index]]
+    return columns
 
 
 def upsert_tracks(connection: Connection, tracks: Sequence[Mapping[str, Any]]) -> None:
@@ -93,8 +129,6 @@ _PG_TYPES = (
     "text", "text", "float8", "text", "float8", "float8", "float8", "float8", "float8", "float8", "float8",
     "float8", "float8", "float8", "text", "float8",
 )  # fmt: skip
-_PG_FLOAT_COLUMNS = [i for i, t in enumerate(_PG_TYPES) if t == "float8"]
-_FLOAT_OR_NONE = frozenset((float, type(None)))
 _PG_INSERT = (
     f"INSERT INTO detections ({', '.join(DETECTION_COLUMNS)}) "
     f"SELECT {', '.join(f'{c}::json' if c == 'extra' else c for c in DETECTION_COLUMNS)} FROM unnest("
@@ -104,12 +138,8 @@ _PG_INSERT = (
 
 
 def _insert_postgresql(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> set[str]:
-    columns = [list(column) for column in zip(*rows, strict=True)]
+    columns = _binary_columns(rows, _PG_TYPES)
     columns[_EXTRA] = [_json(value) for value in columns[_EXTRA]]
-    for index in _PG_FLOAT_COLUMNS:
-        # A binary array has one element type: psycopg refuses a list mixing int and float.
-        if not set(map(type, columns[index])) <= _FLOAT_OR_NONE:
-            columns[index] = [None if value is None else float(value) for value in columns[index]]
     with _driver_cursor(connection) as cursor:
         cursor.execute(_PG_INSERT, columns)
         return {found for (found,) in cursor.fetchall()}

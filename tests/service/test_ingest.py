@@ -181,6 +181,30 @@ def test_bulk_insert_takes_integers_among_floats(make_service: ServiceFactory) -
     assert stored == {"i1": (1.0, 34.0, 41.25, 0.0, None), "i2": (0.5, 34.5, 41.0, None, {"k": 1})}
 
 
+def test_track_points_are_stored_as_given_whatever_the_number_types(make_service: ServiceFactory) -> None:
+    import numpy as np
+
+    from borderwatch.store.bulk import insert_track_points
+    from borderwatch.store.models import TrackPointRow
+
+    service = make_service(fusion=False)
+    points = [
+        {"track_id": "t1", "time": 1.5, "lat": np.float64(34.25), "lon": 41, "speed_mps": 0, "heading_deg": 90.0,
+         "status": "confirmed"},
+        {"track_id": "t2", "time": 2.0, "lat": 34.5, "lon": 41.5, "speed_mps": 1.25, "heading_deg": np.float64(180),
+         "status": "tentative"},
+    ]  # fmt: skip
+    with service.engine.begin() as connection:
+        insert_track_points(connection, points)
+    with service.read() as session:
+        stored = sorted((r.track_id, r.time, r.lat, r.lon, r.speed_mps, r.heading_deg, r.status)
+                        for r in session.scalars(select(TrackPointRow)))  # fmt: skip
+    assert stored == [
+        ("t1", 1.5, 34.25, 41.0, 0.0, 90.0, "confirmed"),
+        ("t2", 2.0, 34.5, 41.5, 1.25, 180.0, "tentative"),
+    ]
+
+
 _VALUES = st.one_of(
     st.none(), st.booleans(), st.integers(-1000, 1000), st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from(["", " ", "vehicle", "person", "animal", "unknown", "T1", "2026-11-23T21:00:00Z",
