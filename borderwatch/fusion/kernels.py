@@ -7,6 +7,9 @@ class-mixed process noise, chi-square gate, cost -2 log likelihood plus the clas
 global nearest neighbour (Hungarian algorithm per cluster of tracks and detections sharing gates),
 Kalman update, Bayes class update, M-of-N promotion. Each round a track takes at most one detection,
 and never a second one from a sensor it took one from within `same_scan_s`.
+The other per-batch passes live here too, for the same reason: the track life cycle, the duplicate-track
+merge's pair tests, pairs of points within a radius (convergence, initiation), the border_crossing state
+machine, barrier breach and approach, loitering, official-crossing look-ups and the emitted states' columns.
 May import: NumPy and numba only.
 """
 

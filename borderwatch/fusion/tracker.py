@@ -3,8 +3,8 @@
 `Tracker.process` takes detections and heartbeats in arrival order, holds them `lag_s` to put
 late ones back in time order, and works through them in batches of `window_s` data time; each
 batch is a few passes over all tracks and detections, compiled where NumPy's fixed cost per call
-dominated (fusion.kernels: association per slice, life cycle, duplicate distances; the NumPy
-association of fusion.kalman/fusion.association behind `compiled=False`). `track_stream` wraps it
+dominated (fusion.kernels: association per slice, life cycle, duplicate-track merge, border events,
+state columns; the NumPy association and merge behind `compiled=False`). `track_stream` wraps it
 for an iterator of interchange records.
 May import: NumPy, SciPy, borderwatch.geo, borderwatch.sensors.formats and the rest of fusion.
 """
