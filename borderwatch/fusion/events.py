@@ -63,7 +63,6 @@ class BorderEventDetector:
         self.ports = np.column_stack([np.atleast_1d(px), np.atleast_1d(py)]) if ports else None
         self.pairs: dict[tuple[int, int], _Pair] = {}
         self.sensors: dict[str, _SensorWatch] = {}
-        self.gate_side: set[int] = set()  # serials of tracks whose side came from leaving a gate
         self.recent_crossings: list[tuple[float, FloatArray, int, int]] = []  # time, point, side, serial
         self._count = 0
 
@@ -236,18 +235,14 @@ class BorderEventDetector:
         # border_crossing: the first sign change since the track was last firmly on a side is where it
         # crossed (a vehicle that waits on the line, a customs queue, crossed when it got there); reported
         # once the track is firmly on the other side, so noise around the line never alerts.
-        old_side = table.side[rows].copy()
         found, found_t, found_xy, found_side = crossing_sides(
             rows, off, xy, t, at_port, table.prev_off, table.prev_xy, table.prev_t, table.cross_t, table.cross_xy,
             table.side, table.side_depth, table.jump, p.crossing_hysteresis_m, p.official_crossing_hysteresis_m,
             p.crossing_at_gate, p.crossing_evidence_m, p.crossing_jump_nis,
         )  # fmt: skip
-        from_gate = self._sides_from_gate(table, rows, at_port, old_side, found)
         for k, t_cross, point, new_side in zip(
             found.tolist(), found_t.tolist(), found_xy, found_side.tolist(), strict=True
         ):
-            if from_gate[k]:
-                continue
             event = self._crossing(table, int(rows[k]), t_cross, point, new_side, now)
             if event is not None:
                 events.append(event)
@@ -260,44 +255,6 @@ class BorderEventDetector:
         table.prev_xy[rows] = xy
         table.prev_t[rows] = t
         return events
-
-    def _sides_from_gate(
-        self,
-        table: TrackTable,
-        rows: IntArray,
-        at_port: npt.NDArray[np.bool_],
-        old_side: npt.NDArray[np.int8],
-        found: IntArray,
-    ) -> npt.NDArray[np.bool_]:
-        """Per row: whether the track took its side at an official crossing's gate (it arrived there, or left
-        the queue on the line), so that the crossing it reports now, back at the gate, is no arrival: a vehicle
-        that drove out and turned back, or a track that left with one vehicle and came back on another. Keeps
-        that mark (`gate_side`, by serial) up to date; a track away from every gate is an ordinary track again."""
-        suppress = np.zeros(rows.size, bool)
-        if not self.params.gate_side_from_queue or (not np.any(at_port) and not self.gate_side):
-            return suppress
-        serials = table.serial[rows]
-        for k in found.tolist():
-            suppress[k] = bool(at_port[k]) and int(serials[k]) in self.gate_side
-        band = self.params.official_crossing_hysteresis_m
-        new_side = table.side[rows]
-        prev = table.prev_off[rows]
-        # A side taken at the gate, straight from the line band or the other side: the track's arrival (its
-        # crossing, reported above) or a departure; from now on the side is where it went through the gate.
-        left_gate = (
-            at_port
-            & (new_side != 0)
-            & (new_side != old_side)
-            & (~np.isfinite(prev) | (np.abs(prev) <= band) | (np.sign(prev) != new_side))
-        )
-        for k in np.flatnonzero(left_gate).tolist():
-            self.gate_side.add(int(serials[k]))
-        if self.gate_side:
-            for k in np.flatnonzero(~at_port).tolist():
-                self.gate_side.discard(int(serials[k]))
-            if len(self.gate_side) > 256:  # tracks deleted at a gate
-                self.gate_side &= set(table.serial.tolist())
-        return suppress
 
     def _barrier_events(
         self,

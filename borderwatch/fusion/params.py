@@ -72,10 +72,6 @@ class EventParams:
     crossing_at_gate: bool = True  # within official_crossing_m of an official crossing, a track from a known
     # side that reaches the line has crossed (its queue on the line hides who drives off where); off: only
     # a track firmly past the line on the other side has
-    gate_side_from_queue: bool = True  # at an official crossing, a track that took its side at the gate (arrived
-    # there, or drove out of the queue on the line) reports no crossing back through it: that side says where it
-    # went, not where the vehicle it now follows came from (it turned back, or left with one vehicle and came
-    # back on another); the mark goes once the track is away from the crossing
     gate_born_needs_depth: bool = False  # a track first seen within official_crossing_m of an official crossing
     # (in its queue, whose detections fall either side of the line) needs crossing_evidence_m on a side before
     # a crossing counts, even its first: there a fresh track has no side of its own yet

@@ -194,24 +194,6 @@ def test_barrier_events_at_an_official_crossing_name_it_and_elsewhere_do_not(toy
     assert len(elsewhere) == 1 and "official_crossing" not in elsewhere[0].details  # type: ignore[attr-defined]
 
 
-def test_a_track_that_left_the_gate_and_came_back_reports_no_second_crossing(toy_model: BorderModel) -> None:
-    # A lorry reaches the gate from the neighbour's side (its crossing), drives 300 m into the home side
-    # and back to the gate, then away to where it came from: what a track that leaves the queue with
-    # one lorry and returns on another looks like. Its home side came from leaving the gate, so it says
-    # nothing about where the lorry it follows back came from: one crossing, the arrival.
-    model = _model_with_gate(toy_model, 9.5)
-    legs = [walk(model, 9.5, -1500.0, 0.0, 8.0, pause_s=200.0)]
-    for a, b, pause in ((0.0, 300.0, 0.0), (300.0, 0.0, 100.0), (0.0, -1500.0, 0.0)):
-        legs.append(walk(model, 9.5, a, b, 4.0, start=float(legs[-1][0][-1]) + 1.0, pause_s=pause))
-    t, lat, lon = (np.concatenate(parts) for parts in zip(*legs, strict=True))
-    detections = cartesian(t, lat, lon, sigma=5.0, object_class="vehicle")
-    crossings = kinds(run(model, detections), "border_crossing")
-    assert [e.direction for e in crossings] == ["inbound"]  # type: ignore[attr-defined]
-    # Without the rule the return to the gate is a crossing out (and the rule is all that silences it).
-    again = kinds(run(model, detections, gate_side_from_queue=False), "border_crossing")
-    assert [e.direction for e in again] == ["inbound", "outbound"]  # type: ignore[attr-defined]
-
-
 def _side_by_side(model: BorderModel, apart_m: float, behind_s: float, seen_from_m: float) -> list[Detection]:
     """One vehicle crossing at km 2 seen by cam-a from 1200 m out, and what cam-b reports `apart_m` along the
     line and `behind_s` later, from `seen_from_m` before the line: a second track on the same vehicle, two
