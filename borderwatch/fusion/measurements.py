@@ -88,14 +88,13 @@ class DetectionBatch:
 
 
 # The fields of a Detection read column by column, each in one C-level pass (per-record tuples cost
-# more, mostly in the garbage collector's passes over them).
+# more, mostly in the garbage collector's passes over them); the position fields only over the
+# detections that use them (cartesian or polar).
 _COLUMNS = tuple(
-    attrgetter(name)
-    for name in (
-        "time", "lat", "lon", "sigma_m", "object_class", "class_conf", "sensor_id", "speed_mps", "heading_deg",
-        "range_m", "bearing_deg", "sigma_range_m", "sigma_bearing_deg",
-    )
-)  # fmt: skip
+    attrgetter(name) for name in ("time", "lat", "object_class", "class_conf", "sensor_id", "speed_mps", "heading_deg")
+)
+_CARTESIAN = (attrgetter("lon"), attrgetter("sigma_m"))
+_POLAR = tuple(attrgetter(name) for name in ("range_m", "bearing_deg", "sigma_range_m", "sigma_bearing_deg"))
 
 
 def _floats(values: Sequence[float | None]) -> FloatArray:
@@ -124,10 +123,7 @@ def to_batch(
             np.empty(0), np.empty((0, 2)), np.empty((0, 2, 2)), np.empty(0, np.int64), np.empty(0),
             np.empty((0, 2)), np.empty(0, np.int64),
         )  # fmt: skip
-    (
-        times, lats, lons, sigmas, classes, confs, sensor_ids, speeds, headings,
-        ranges, bearings, sigma_ranges, sigma_bearings,
-    ) = (list(map(column, detections)) for column in _COLUMNS)  # fmt: skip
+    times, lats, classes, confs, sensor_ids, speeds, headings = (list(map(column, detections)) for column in _COLUMNS)
     polar = np.fromiter(map(operator.is_, lats, repeat(None)), dtype=bool, count=n)
     # Every record's sensor as a small local number, in order of first appearance.
     local_names = list(dict.fromkeys(sensor_ids))
@@ -140,9 +136,11 @@ def to_batch(
 
     cart = np.flatnonzero(~polar)
     if cart.size:
-        x, y = frame.to_xy(_floats(lats)[cart], _floats(lons)[cart])
+        cart_records = detections if cart.size == n else [detections[i] for i in cart.tolist()]
+        lons, sigmas = (list(map(column, cart_records)) for column in _CARTESIAN)
+        x, y = frame.to_xy(_floats(lats)[cart], _floats(lons))
         z[cart, 0], z[cart, 1] = x, y
-        sigma = _floats(sigmas)[cart]
+        sigma = _floats(sigmas)
         # As `sigma_m or default`: absent or zero takes the default.
         sigma = np.where(np.isnan(sigma) | (sigma == 0.0), params.default_sigma_m, sigma)
         r[cart, 0, 0] = r[cart, 1, 1] = sigma * sigma
@@ -158,6 +156,8 @@ def to_batch(
             ok[pol[~known]] = False
         idx = pol[known]
         if idx.size:
+            polar_records = detections if idx.size == n else [detections[i] for i in idx.tolist()]
+            ranges, bearings, sigma_ranges, sigma_bearings = (list(map(column, polar_records)) for column in _POLAR)
             which = which[known]
             site_rows = [site for site in site_of if site is not None]
             at = np.cumsum([site is not None for site in site_of]) - 1  # index among the known sites
@@ -177,13 +177,11 @@ def to_batch(
             )[at[which]]
             sx, sy, conv, scale = site_table[:, 0], site_table[:, 1], site_table[:, 2], site_table[:, 3]
             # As `detection's or site's or the default`: absent (NaN here) or zero falls through.
-            sr = _first_set(_floats(sigma_ranges)[idx], site_table[:, 4], params.default_sigma_range_m)
-            sb = np.radians(
-                _first_set(_floats(sigma_bearings)[idx], site_table[:, 5], params.default_sigma_bearing_deg)
-            )
+            sr = _first_set(_floats(sigma_ranges), site_table[:, 4], params.default_sigma_range_m)
+            sb = np.radians(_first_set(_floats(sigma_bearings), site_table[:, 5], params.default_sigma_bearing_deg))
             # An absent or NaN range or bearing leaves the detection unplaceable (counted below).
-            rng = _floats(ranges)[idx]
-            brg = np.radians(_floats(bearings)[idx])
+            rng = _floats(ranges)
+            brg = np.radians(_floats(bearings))
             theta = brg + conv
             u = np.column_stack([np.sin(theta), np.cos(theta)])  # along the beam
             w = np.column_stack([np.cos(theta), -np.sin(theta)])  # across it

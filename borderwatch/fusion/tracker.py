@@ -477,8 +477,13 @@ class Tracker:
         if at is None:
             x, t = tr.x[rows], tr.t[rows]
         else:
+            # Moved on to `at` as fusion.kalman.predict moves states (only the position changes; the
+            # covariance is not reported).
             t = np.full(rows.size, at)
-            x, _ = predict(tr.x[rows], tr.p[rows], t - tr.t[rows], self._q(rows))
+            x = tr.x[rows]
+            dt = t - tr.t[rows]
+            x[:, 0] += x[:, 2] * dt
+            x[:, 1] += x[:, 3] * dt
         if located is None:
             lat, lon = self.frame.to_latlon(x[:, 0], x[:, 1])
             loc = self.model.locate_many(lat, lon)
