@@ -64,6 +64,7 @@ class BorderEventDetector:
         self.pairs: dict[tuple[int, int], _Pair] = {}
         self.sensors: dict[str, _SensorWatch] = {}
         self.recent_crossings: list[tuple[float, FloatArray, int, int]] = []  # time, point, side, serial
+        self._confirmed_crossings: list[tuple[int, float, FloatArray, int]] = []  # row, time, point, side
         self._count = 0
 
     # ------------------------------------------------------------ helpers
@@ -120,7 +121,8 @@ class BorderEventDetector:
     # ------------------------------------------------------------ track events
 
     def on_confirmed(self, table: TrackTable, rows: IntArray, now: float) -> list[BorderEvent]:
-        """Newly confirmed tracks: a side change while still tentative is a crossing too."""
+        """Newly confirmed tracks: a side change while still tentative is a crossing too, reported by the
+        batch's on_updates (so none is returned here; the tracker calls on_updates right after)."""
         if rows.size == 0:
             return []
         h = self.params.crossing_hysteresis_m
@@ -134,7 +136,7 @@ class BorderEventDetector:
                 nearest_within(np.ascontiguousarray(table.first_z[rows]), self.ports, self.params.official_crossing_m)
                 >= 0
             )
-        events = []
+        events: list[BorderEvent] = []
         for k, i in enumerate(rows.tolist()):
             s0 = int(np.sign(first[k])) if abs(first[k]) > h else 0
             s1 = int(np.sign(last[k])) if abs(last[k]) > h else 0
@@ -152,9 +154,18 @@ class BorderEventDetector:
                 frac = first[k] / (first[k] - last[k])
                 t_cross = table.first_t[i] + frac * (table.t[i] - table.first_t[i])
                 xy = table.first_z[i] + frac * (table.x[i, :2] - table.first_z[i])
-                event = self._crossing(table, i, t_cross, xy, s1, now)
-                if event is not None:
-                    events.append(event)
+                # Judged after this batch's updates (on_updates): a crossing the track's older twin reports
+                # there came first, whichever order the two were found in.
+                self._confirmed_crossings.append((i, t_cross, np.array(xy, dtype=np.float64), s1))
+        return events
+
+    def _report_confirmed_crossings(self, table: TrackTable, now: float) -> list[BorderEvent]:
+        events: list[BorderEvent] = []
+        for i, t_cross, xy, side in self._confirmed_crossings:
+            event = self._crossing(table, i, t_cross, xy, side, now)
+            if event is not None:
+                events.append(event)
+        self._confirmed_crossings = []
         return events
 
     def _port(self, xy: FloatArray) -> str | None:
@@ -219,9 +230,10 @@ class BorderEventDetector:
         return False
 
     def on_updates(self, table: TrackTable, rows: IntArray, loc: Locations, now: float) -> list[BorderEvent]:
-        """Confirmed tracks that were updated (`loc`: where each of `rows` is): crossings, barriers, loitering."""
+        """Confirmed tracks that were updated (`loc`: where each of `rows` is): crossings, barriers, loitering;
+        then the crossings of the tracks on_confirmed found in the same batch."""
         if rows.size == 0:
-            return []
+            return self._report_confirmed_crossings(table, now)
         p = self.params
         xy = table.x[rows, :2]
         t = table.t[rows]
@@ -254,7 +266,7 @@ class BorderEventDetector:
         table.prev_off[rows] = off
         table.prev_xy[rows] = xy
         table.prev_t[rows] = t
-        return events
+        return events + self._report_confirmed_crossings(table, now)
 
     def _barrier_events(
         self,
