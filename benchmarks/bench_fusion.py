@@ -1,7 +1,8 @@
 """Fusion benchmark: borderwatch's tracker against Stone Soup on the same simulated detections.
 
 One run prints one table: detections per second for each tracker (CPU time of the tracker alone,
-measurements already parsed), the ratio, GOSPA (c = 100 m, p = 1, alpha = 2), crossing recall and
+measurements already parsed; the bench's own objects frozen out of the garbage collector first, see
+quiet_heap), the ratio, GOSPA (c = 100 m, p = 1, alpha = 2), crossing recall and
 false crossing events, all on the same slice of `smuggling-surge`; then borderwatch alone on the
 whole scenario and on `whole-border-stress` (throughput against real time, and the in-process
 latency of each call). Stone Soup's JPDA enumerates joint hypotheses over all its tracks at once
@@ -52,15 +53,19 @@ def simulated(name: str, model: BorderModel, duration_s: float | None = None) ->
 
 
 def load(folder: Path) -> tuple[list[Detection | Heartbeat], list[Record]]:
-    """The feed and the truth. Both live for the whole run, so they are moved out of the garbage collector's
-    sight (gc.freeze): otherwise a full collection triggered by a tracker's allocations rescans the bench's
-    own ~240,000 records (about 0.1 s, a tenth of borderwatch's whole-scenario figure), which a service
-    taking detections per request does not hold."""
     feed = [r for r in RecordReader(folder / "detections.jsonl") if isinstance(r, Detection | Heartbeat)]
     truth: list[Record] = [r for r in RecordReader(folder / "truth.jsonl") if isinstance(r, TruthState | TruthEvent)]
+    return feed, truth
+
+
+def quiet_heap() -> None:
+    """Before a timed run: what the bench holds so far (the feeds and truth, ~240,000 records, and a peer's
+    leftovers) is moved out of the garbage collector's sight (gc.freeze), so that a full collection triggered
+    by the tracker's allocations does not rescan it (about 0.1 s, a tenth of borderwatch's whole-scenario
+    figure, landing on whichever run triggers it). The tracker still pays for the collections of what it
+    allocates itself."""
     gc.collect()
     gc.freeze()
-    return feed, truth
 
 
 def run_borderwatch(
@@ -72,6 +77,7 @@ def run_borderwatch(
     times = np.array([r.time for r in feed])
     cuts = np.searchsorted(times, np.arange(times[0], times[-1] + chunk_s, chunk_s)[1:]).tolist()
     walls = []
+    quiet_heap()
     started = time.process_time()
     for a, b in zip([0, *cuts], [*cuts, len(feed)], strict=True):
         if b > a:
@@ -96,6 +102,7 @@ def live_latency(
     cuts = np.searchsorted(times, clocks, side="right").tolist()
     latencies: list[float] = []
     crossings: list[float] = []
+    quiet_heap()
     started = time.process_time()
     for a, b, clock in zip([0, *cuts], cuts, clocks.tolist(), strict=False):
         t = time.perf_counter()
@@ -241,6 +248,7 @@ def run(console: Console) -> None:
     run_borderwatch(model, part[:500])  # loads the compiled kernels (numba's cache) outside the timing
     bw_out, bw_cpu, _ = run_borderwatch(model, part)
     bw = score(truth, bw_out.track_states, bw_out.events, sensors, model, window)
+    quiet_heap()
     ss_states, ss_cpu = run_stonesoup(model, part_dets, "gnn")
     ss = score(truth, ss_states, crossings_from_states(model, ss_states), sensors, model, window)
 
@@ -289,6 +297,7 @@ def run(console: Console) -> None:
         m = len(near)
         d_out, d_cpu, _ = run_borderwatch(model, near_feed)
         d_bw = score(truth, d_out.track_states, d_out.events, sensors, model, window, disc)
+        quiet_heap()
         g_states, g_cpu = run_stonesoup(model, near, "gnn")
         d_gnn = score(truth, g_states, crossings_from_states(model, g_states), sensors, model, window, disc)
         jpda = run_jpda(near)
