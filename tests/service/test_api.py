@@ -89,8 +89,12 @@ def test_duplicates_counted_once_and_bad_items_refused_good_kept(client: Client,
 def test_oversized_and_line_delimited_batches(client: Client, border_model: BorderModel,
                                               monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     batch = crossing(border_model, client.sensor_id, points=4, prefix="nd", km=260.0)
-    lines = "\n".join(json.dumps(r) for r in batch) + "\n{not json\n"
     headers = {"X-Sensor-Key": client.sensor_key, "Content-Type": "application/x-ndjson"}
+    good = crossing(border_model, client.sensor_id, points=3, prefix="ndok", km=262.0)
+    reply = client.http.post("/api/v1/detections", content="\n".join(json.dumps(r) for r in good) + "\n\n",
+                             headers=headers)  # fmt: skip
+    assert reply.status_code == 200 and (reply.json()["received"], reply.json()["accepted"]) == (3, 3)
+    lines = "\n".join(json.dumps(r) for r in batch) + "\n{not json\n"
     reply = client.http.post("/api/v1/detections", content=lines, headers=headers)
     assert reply.status_code == 422 and reply.json()["report"]["accepted"] == 4
     assert "line 5: not JSON" in reply.json()["errors"][0]["msg"]
