@@ -103,6 +103,19 @@ def test_oversized_and_line_delimited_batches(client: Client, border_model: Bord
     assert reply.status_code == 400 and "at most 3" in reply.json()["detail"]
 
 
+def test_a_large_body_is_decoded_off_the_event_loop_with_the_same_outcome(
+    client: Client, border_model: BorderModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app_module, "DECODE_ON_LOOP_MAX_BYTES", 0)  # every body counts as large
+    monkeypatch.setattr(app_module, "PARSE_ON_LOOP_MAX", 0)
+    batch = crossing(border_model, client.sensor_id, points=4, prefix="big", km=264.0)
+    reply = client.post_detections(batch)
+    assert reply.status_code == 200 and reply.json()["accepted"] == 4
+    reply = client.post_detections([*batch[:1], {"type": "detection", "id": "big-bad"}])
+    assert reply.status_code == 422 and reply.json()["report"]["duplicates"] == 1
+    assert reply.json()["errors"][0]["loc"] == ["body", 1]
+
+
 def test_websocket_ingest_reports_each_message(client: Client, border_model: BorderModel) -> None:
     batch = crossing(border_model, client.sensor_id, points=5, prefix="ws", km=250.0)
     url = client.server.url.replace("http", "ws") + "/api/v1/ingest/ws"
