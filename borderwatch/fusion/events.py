@@ -182,9 +182,10 @@ class BorderEventDetector:
     def _crossing(
         self, table: TrackTable, i: int, t: float, xy: FloatArray, side: int, now: float
     ) -> BorderEvent | None:
-        if self._duplicate_crossing(table, i, t, xy, side):
+        speed = float(np.hypot(table.x[i, 2], table.x[i, 3]))
+        if speed > self.params.crossing_max_speed_mps or self._duplicate_crossing(table, i, t, xy, side):
             return None
-        details: dict[str, Any] = {"speed_mps": round(float(np.hypot(table.x[i, 2], table.x[i, 3])), 2)}
+        details: dict[str, Any] = {"speed_mps": round(speed, 2)}
         port = self._port(xy)
         if port is not None:
             details["official_crossing"] = port

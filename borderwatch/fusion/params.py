@@ -78,6 +78,8 @@ class EventParams:
     crossing_evidence_m: float = 80.0  # after its first side change, a crossing needs the track to have been
     # this far past the line on the side it left: a track wavering about the line (or hopping between vehicles
     # queued on it) has no side to leave; a first crossing needs no depth (coverage may start near the line)
+    crossing_max_speed_mps: float = 30.0  # a track crossing faster than any object moves (the vehicle class's
+    # max_speed_mps) is strung from several objects' detections: its crossing is not reported
     duplicate_crossing_s: float = 20.0  # a crossing by a track first seen at most this long (s) before it, within
     # this long after another track's crossing the same way ...
     duplicate_crossing_m: float = 60.0  # ... this close to it, by a track still this close to that track, is a

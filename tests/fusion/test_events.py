@@ -235,3 +235,13 @@ def test_a_track_born_in_the_queue_at_a_gate_needs_depth_before_it_crosses(toy_m
     assert len(kinds(run(model, approach, gate_born_needs_depth=True), "border_crossing")) == 1
     elsewhere = cartesian(*walk(model, 5.0, -50.0, 1500.0, 4.0), sigma=3.0, every=1, object_class="vehicle")
     assert len(kinds(run(model, elsewhere, gate_born_needs_depth=True), "border_crossing")) == 1
+
+
+def test_a_crossing_faster_than_any_vehicle_is_not_reported(toy_model: BorderModel) -> None:
+    # What a track strung from several objects' detections looks like: 45 m/s across the line.
+    too_fast = cartesian(*walk(toy_model, 2.0, -3000.0, 3000.0, 45.0), sigma=5.0, every=1, object_class="vehicle")
+    assert kinds(run(toy_model, too_fast), "border_crossing") == []
+    assert len(kinds(run(toy_model, too_fast, crossing_max_speed_mps=60.0), "border_crossing")) == 1
+    # Near miss: a pickup at 25 m/s is a crossing.
+    fast = cartesian(*walk(toy_model, 2.0, -3000.0, 3000.0, 25.0), sigma=5.0, every=1, object_class="vehicle")
+    assert len(kinds(run(toy_model, fast), "border_crossing")) == 1
