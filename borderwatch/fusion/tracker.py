@@ -36,7 +36,7 @@ from borderwatch.fusion.kernels import (
 from borderwatch.fusion.measurements import DetectionBatch, sensor_sites, to_batch
 from borderwatch.fusion.params import CLASSES, EventParams, TrackerParams
 from borderwatch.fusion.tracks import COASTING, CONFIRMED, STATUS_NAMES, TENTATIVE, TrackTable, track_id
-from borderwatch.fusion.types import FusionOutput, TrackState, TrackStatus
+from borderwatch.fusion.types import FusionOutput, TrackStatus, track_states_from_columns
 from borderwatch.geo.geodesy import FloatArray, LocalFrame
 from borderwatch.geo.model import BorderModel, Locations
 from borderwatch.sensors.formats import Detection, Heartbeat, Record
@@ -493,10 +493,9 @@ class Tracker:
         sector_ids = list(map(self._sector_ids.__getitem__, loc.sector_index.tolist()))
         names = [status] * rows.size if status else list(map(STATUS_NAMES.__getitem__, tr.status[rows].tolist()))
         # Plain Python lists first (indexing NumPy arrays element by element is far slower), and the
-        # states built by map() over the columns, without a Python-level loop.
+        # states built column by column, without a Python-level call per state.
         out.track_states.extend(
-            map(
-                TrackState,
+            track_states_from_columns(
                 list(map(track_id, tr.serial[rows].tolist())),
                 t.tolist(),
                 lat.tolist(),
