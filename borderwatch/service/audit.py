@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+import orjson
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
@@ -122,8 +123,14 @@ def _move_head(session: Session, seq: int, digest: str) -> None:
 
 
 def _plain(value: dict[str, Any] | None) -> dict[str, Any] | None:
-    # Round-trip through JSON so the hash is taken over exactly what the store will hand back.
-    return None if value is None else dict(json.loads(json.dumps(value, default=str)))
+    # Round-trip through JSON so the hash is taken over exactly what the store will hand back: orjson,
+    # or the standard library for what orjson refuses (integers beyond 64 bits, keys that are not text).
+    if value is None:
+        return None
+    try:
+        return dict(orjson.loads(orjson.dumps(value, default=str)))
+    except TypeError:
+        return dict(json.loads(json.dumps(value, default=str)))
 
 
 @dataclass(frozen=True)

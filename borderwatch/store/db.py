@@ -1,14 +1,16 @@
 """Engines for the operations store: SQLite (WAL) in a data directory, or PostgreSQL/PostGIS by URL.
 
 `open_store(url)` makes the engine and brings the schema to the newest Alembic revision. May import
-sqlalchemy, alembic and borderwatch.store.models only.
+sqlalchemy, alembic, orjson and borderwatch.store.models only.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
@@ -33,6 +35,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def json_text(value: Any) -> str:
+    """JSON columns' text: orjson (a burst of alerts writes thousands of documents: events, alerts and
+    their audit entries), the standard library for what orjson refuses (integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
 def make_engine(url: str) -> Engine:
     """An engine for `url`; postgresql:// URLs use the psycopg 3 driver."""
     parsed = make_url(url)
@@ -41,10 +52,10 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"check_same_thread": False})
+        engine = create_engine(parsed, connect_args={"check_same_thread": False}, json_serializer=json_text)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(parsed, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_engine(parsed, pool_size=10, max_overflow=10, pool_pre_ping=True, json_serializer=json_text)
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:

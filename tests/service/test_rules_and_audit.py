@@ -126,3 +126,20 @@ def test_audit_verify_names_edited_and_deleted_entries(make_service: ServiceFact
     with service.read() as session:
         _, problems = audit.verify(session)
     assert [(p.seq, p.problem.split(":")[0]) for p in problems] == [(first + 1, "missing (deleted)")]
+
+
+def test_audit_entries_with_awkward_values_verify(make_service: ServiceFactory) -> None:
+    import datetime
+
+    import numpy as np
+
+    service = make_service(fusion=False)
+    odd = {"big": 2**70, "float": np.float64(0.1), 7: "a key that is not text", "when": datetime.date(2026, 11, 23)}
+    with service.session() as session:
+        audit.append(session, at=1.0, actor="op", action="x.update", entity="x", entity_id="1", after=odd)
+        audit.append_many(session, [audit.Entry(2.0, "op", "x.update", "x", "2", before={"n": np.int64(3)}, after=odd)])
+    with service.read() as session:
+        checked, problems = audit.verify(session)
+        stored = session.scalars(select(AuditRow.after).where(AuditRow.entity_id == "2")).one()
+    assert problems == [] and checked >= 2
+    assert stored == {"big": 2**70, "float": 0.1, "7": "a key that is not text", "when": "2026-11-23"}
