@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any, Literal, cast, get_args
 
@@ -140,8 +141,14 @@ def format_time(t: float) -> str:
         raise FormatError(f"time {t!r} is not a finite number")
     millis = round(t * 1000.0)
     seconds, ms = divmod(millis, 1000)
-    stamp = _EPOCH + timedelta(seconds=seconds)
-    return f"{stamp:%Y-%m-%dT%H:%M:%S}.{ms:03d}Z"
+    minute, second = divmod(seconds, 60)
+    return f"{_minute_prefix(minute)}{second:02d}.{ms:03d}Z"
+
+
+@lru_cache(maxsize=4096)
+def _minute_prefix(minute: int) -> str:
+    # Every track state and event is written with its time: the calendar arithmetic once a minute.
+    return f"{_EPOCH + timedelta(minutes=minute):%Y-%m-%dT%H:%M:}"
 
 
 # --- field checks -----------------------------------------------------------------------------
