@@ -6,7 +6,6 @@ May import every borderwatch part below the API (alerts, bus, fusion, geo, senso
 
 from __future__ import annotations
 
-import gc
 import itertools
 import json
 import logging
@@ -213,10 +212,6 @@ class Service:
     def start(self) -> None:
         if self.tracker is not None and self._tracker_factory is None:
             warm_up_tracker(self.model)
-        # What is loaded by now (border model, rules, compiled kernels) lives as long as the process: out of
-        # the garbage collector's full passes, which otherwise walk it again and again under load.
-        gc.collect()
-        gc.freeze()
         for target, name in ((self._fusion_loop, "fusion"), (self._housekeeping_loop, "housekeeping")):
             thread = threading.Thread(target=target, name=f"borderwatch-{name}", daemon=True)
             thread.start()
