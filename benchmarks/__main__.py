@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import pkgutil
 import sys
@@ -22,6 +23,10 @@ def main(argv: list[str]) -> int:
         console.rule(f"[bold]{name}")
         started = time.perf_counter()
         importlib.import_module(f"benchmarks.{name}").run(console)
+        # A bench may freeze its heap out of the collector for its timed runs (bench_fusion.quiet_heap):
+        # give it back, so the next bench starts alike and everything is finalised at exit.
+        gc.unfreeze()
+        gc.collect()
         console.print(f"[dim]{name}: {time.perf_counter() - started:.1f} s[/]")
     return 0
 
