@@ -11,7 +11,6 @@ import json
 import logging
 import math
 import queue
-import statistics
 import threading
 import time
 from collections import deque
@@ -145,14 +144,15 @@ class Service:
         else:
             self.tracker = tracker_factory(self.model) if settings.fusion else None
         self._lag_s = float(getattr(getattr(self.tracker, "params", None), "lag_s", 0.0))
+        self._max_ahead_s = float(getattr(getattr(self.tracker, "params", None), "max_ahead_s", 300.0))
         self._queue: queue.Queue[_Batch | None] = queue.Queue(maxsize=10_000)
         # Records received but not yet taken by fusion (token -> oldest data time): the tracker's horizon
         # stays below them, so the service's own queueing never makes a detection late.
         self._unfused: dict[int, float] = {}
         self._unfused_lock = threading.Lock()
         self._tokens = itertools.count(1)
-        # Each sensor's newest detection time minus its arrival (wall) time; their low median is the data
-        # clock's offset from the wall clock, so one sensor with a wrong clock cannot move time for the rest.
+        # Each sensor's newest detection time minus its arrival (wall) time: the data clock's offset from
+        # the wall clock comes from them (_clock_offset), so one sensor with a wrong clock cannot move it.
         self._sensor_offsets: dict[str, tuple[float, float]] = {}  # sensor -> (offset, wall time it was seen)
         self._data_offset = -math.inf
         # (newest data time, receipt) of fused batches the tracker may still hold back, oldest first
@@ -441,18 +441,22 @@ class Service:
         self._record(states, events, origins.get, started, decided, defer_history=True)
 
     def _clock_offset(self) -> float:
-        """Data time minus wall time, from the sensors heard in the last 10 minutes: the low median of
-        their offsets. A sensor whose clock runs fast (or a forged time far ahead) is outvoted; replays
-        keep their own time, as all their sensors move together."""
+        """Data time minus wall time: the largest offset among the sensors heard in the last 10 minutes
+        (the newest data, so nothing in flight is taken for late) that a second sensor's offset
+        corroborates to within `max_ahead_s`. A lone sensor whose clock runs far ahead (or a forged time)
+        is outvoted; a replay faster than real time moves all its posting sensors' offsets together."""
         offsets = self._sensor_offsets
         if not offsets:
             return -math.inf
         since = max(heard for _, heard in offsets.values()) - 600.0
-        recent = [offset for offset, heard in offsets.values() if heard >= since]
+        recent = sorted((offset for offset, heard in offsets.values() if heard >= since), reverse=True)
         if len(offsets) > 2 * len(recent) + 1_000:  # forget sensors long silent
             for sensor in [s for s, (_, heard) in offsets.items() if heard < since]:
                 del offsets[sensor]
-        return statistics.median_low(recent)
+        for top, runner_up in itertools.pairwise(recent):
+            if top - runner_up <= self._max_ahead_s:
+                return top
+        return recent[-1]  # one sensor, or none agreeing with another: the one furthest behind
 
     def record_fusion(self, states: Sequence[TrackState], events: Sequence[BorderEvent], received_at: float) -> None:
         """Store track states and events, open/update alerts, push the changes on the bus; the

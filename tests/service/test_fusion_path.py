@@ -173,3 +173,27 @@ def test_a_sensor_whose_clock_runs_far_ahead_does_not_blind_fusion(
     assert skipped.get("ahead_of_clock") == 1.0 and skipped.get("late", 0.0) == 0.0
     with service.read() as session:
         assert "border_crossing" in session.scalars(select(AlertRow.type)).all()
+
+
+def test_a_replay_faster_than_real_time_is_fused_whole(make_service: ServiceFactory, border_model: BorderModel) -> None:
+    from borderwatch.store.models import AlertRow
+
+    service = make_service(fusion_lag_s=0.5)
+    now = [NIGHT]
+    service.clock = lambda: now[0]
+    sensors = [s.properties.id for s in border_model.sensors[:5]]
+    # One mover seen every 5 s, replayed at 100x, by two sensors in turn; three others posted at the start
+    # and had nothing more to report. A sensor's offset (data time minus receipt) falls 99 s behind for
+    # each wall second since its last post, so most offsets are soon minutes behind (their median too).
+    scans = crossing(border_model, sensors[0], prefix="r", points=160)
+    for i, detection in enumerate(scans):
+        sensor = sensors[2 + i] if i < 3 else sensors[i % 2]
+        now[0] = NIGHT + 5.0 * i / 100.0
+        assert service.ingest([{**detection, "sensor_id": sensor}], sensor).accepted == 1
+        service.fuse([service._queue.get_nowait()])
+    skipped = {
+        s.labels["reason"]: s.value for m in service.m_skipped.collect() for s in m.samples if s.name.endswith("_total")
+    }
+    assert skipped.get("ahead_of_clock", 0.0) == 0.0 and skipped.get("late", 0.0) == 0.0
+    with service.read() as session:
+        assert "border_crossing" in session.scalars(select(AlertRow.type)).all()
