@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from borderwatch.fusion.types import TrackState
 from borderwatch.geo import BorderModel
 from borderwatch.sensors.formats import format_time
-from borderwatch.service.core import STAGES
+from borderwatch.service.core import STAGES, Service
 from borderwatch.service.history import TrackHistory
 from borderwatch.store.models import TrackPointRow, TrackRow
 from tests.service.conftest import NIGHT, ServiceFactory, crossing
@@ -21,6 +21,21 @@ from tests.service.conftest import NIGHT, ServiceFactory, crossing
 def state(track_id: str, t: float, lat: float = 34.0, status: Any = "confirmed") -> TrackState:
     return TrackState(track_id=track_id, time=t, lat=lat, lon=41.0, object_class="vehicle", class_prob=0.9,
                       speed_mps=3.0, heading_deg=90.0, status=status, sector="s1", km=10.0)  # fmt: skip
+
+
+def clocked_service(make_service: ServiceFactory) -> tuple[Service, list[float]]:
+    """A service (fusion lag 0.5 s) whose clock is `now[0]`, set by the test."""
+    service = make_service(fusion_lag_s=0.5)
+    now = [NIGHT]
+    service.clock = lambda: now[0]
+    return service, now
+
+
+def skipped_by_reason(service: Service) -> dict[str, float]:
+    """What the tracker skipped so far, by reason (the service's counter)."""
+    return {
+        s.labels["reason"]: s.value for m in service.m_skipped.collect() for s in m.samples if s.name.endswith("_total")
+    }
 
 
 def test_track_history_is_batched_skips_unchanged_states_and_never_regresses(make_service: ServiceFactory) -> None:
@@ -49,9 +64,7 @@ def test_track_history_is_batched_skips_unchanged_states_and_never_regresses(mak
 def test_records_queued_inside_the_service_are_not_skipped_as_late(
     make_service: ServiceFactory, border_model: BorderModel
 ) -> None:
-    service = make_service(fusion_lag_s=0.5)
-    now = [NIGHT]
-    service.clock = lambda: now[0]
+    service, now = clocked_service(make_service)
     sensor = border_model.sensors[0].properties.id
     batch = crossing(border_model, sensor, prefix="q", points=40)  # one detection every 5 s from NIGHT
     first, second = batch[:20], batch[20:]
@@ -69,9 +82,7 @@ def test_records_queued_inside_the_service_are_not_skipped_as_late(
         service.fuse([])
     assert pending.result(timeout=30).accepted == 20
     service.fuse([service._queue.get_nowait()])
-    skipped = {
-        s.labels["reason"]: s.value for m in service.m_skipped.collect() for s in m.samples if s.name.endswith("_total")
-    }
+    skipped = skipped_by_reason(service)
     assert skipped.get("late", 0.0) == 0.0
     assert service._unfused_from() == float("inf")  # every handle released once fusion took its batch
 
@@ -154,9 +165,7 @@ def test_a_sensor_whose_clock_runs_far_ahead_does_not_blind_fusion(
 ) -> None:
     from borderwatch.store.models import AlertRow
 
-    service = make_service(fusion_lag_s=0.5)
-    now = [NIGHT]
-    service.clock = lambda: now[0]
+    service, now = clocked_service(make_service)
     honest, broken = (s.properties.id for s in border_model.sensors[:2])
     scans = crossing(border_model, honest, prefix="h", points=80)  # one detection every 5 s from NIGHT
     wrong = {**scans[0], "id": "w0", "sensor_id": broken, "time": format_time(NIGHT + 86_400.0)}  # a day ahead
@@ -167,9 +176,7 @@ def test_a_sensor_whose_clock_runs_far_ahead_does_not_blind_fusion(
             service.fuse([service._queue.get_nowait()])
         assert service.ingest([detection], honest).accepted == 1
         service.fuse([service._queue.get_nowait()])
-    skipped = {
-        s.labels["reason"]: s.value for m in service.m_skipped.collect() for s in m.samples if s.name.endswith("_total")
-    }
+    skipped = skipped_by_reason(service)
     assert skipped.get("ahead_of_clock") == 1.0 and skipped.get("late", 0.0) == 0.0
     with service.read() as session:
         assert "border_crossing" in session.scalars(select(AlertRow.type)).all()
@@ -178,9 +185,7 @@ def test_a_sensor_whose_clock_runs_far_ahead_does_not_blind_fusion(
 def test_a_replay_faster_than_real_time_is_fused_whole(make_service: ServiceFactory, border_model: BorderModel) -> None:
     from borderwatch.store.models import AlertRow
 
-    service = make_service(fusion_lag_s=0.5)
-    now = [NIGHT]
-    service.clock = lambda: now[0]
+    service, now = clocked_service(make_service)
     sensors = [s.properties.id for s in border_model.sensors[:5]]
     # One mover seen every 5 s, replayed at 100x, by two sensors in turn; three others posted at the start
     # and had nothing more to report. A sensor's offset (data time minus receipt) falls 99 s behind for
@@ -191,9 +196,7 @@ def test_a_replay_faster_than_real_time_is_fused_whole(make_service: ServiceFact
         now[0] = NIGHT + 5.0 * i / 100.0
         assert service.ingest([{**detection, "sensor_id": sensor}], sensor).accepted == 1
         service.fuse([service._queue.get_nowait()])
-    skipped = {
-        s.labels["reason"]: s.value for m in service.m_skipped.collect() for s in m.samples if s.name.endswith("_total")
-    }
+    skipped = skipped_by_reason(service)
     assert skipped.get("ahead_of_clock", 0.0) == 0.0 and skipped.get("late", 0.0) == 0.0
     with service.read() as session:
         assert "border_crossing" in session.scalars(select(AlertRow.type)).all()
