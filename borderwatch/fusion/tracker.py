@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
@@ -54,10 +55,14 @@ class Tracker:
     """Streaming tracker over one border model; feed it with process(), end with flush()."""
 
     def __init__(
-        self, model: BorderModel, params: TrackerParams | None = None, event_params: EventParams | None = None
-    ) -> None:
+        self, model: BorderModel, params: TrackerParams | None = None, event_params: EventParams | None = None,
+        *, id_prefix: str = "",
+    ) -> None:  # fmt: skip
         preload()  # the compiled kernels, once per process: never in a live batch
         self.model = model
+        # Put before every track and event id it emits (a service run's tag, so ids stay unique across
+        # restarts): set here, states are built with their final ids instead of copied afterwards.
+        self.id_prefix = id_prefix
         self.params = params or TrackerParams()
         self.frame = tracking_frame(model)
         self.sites = sensor_sites(model, self.frame)
@@ -118,13 +123,23 @@ class Tracker:
         self.latest = latest
         horizon = (self.latest if now is None else now) - self.params.lag_s
         self._advance(horizon, out)
-        return out
+        return self._prefixed(out)
 
     def flush(self) -> FusionOutput:
         """End of stream: work through everything still held back."""
         out = FusionOutput()
         if math.isfinite(self.latest):
             self._advance(self.latest + 1e-6, out)
+        return self._prefixed(out)
+
+    def _prefixed(self, out: FusionOutput) -> FusionOutput:
+        """Events with `id_prefix` on their own and their tracks' ids (the states have it already)."""
+        prefix = self.id_prefix
+        if prefix and out.events:
+            out.events = [
+                replace(e, event_id=prefix + e.event_id, track_ids=tuple(prefix + t for t in e.track_ids))
+                for e in out.events
+            ]
         return out
 
     # ------------------------------------------------------------ batches
@@ -496,7 +511,9 @@ class Tracker:
         # states built column by column, without a Python-level call per state.
         out.track_states.extend(
             track_states_from_columns(
-                list(map(track_id, tr.serial[rows].tolist())),
+                [self.id_prefix + i for i in map(track_id, tr.serial[rows].tolist())]
+                if self.id_prefix
+                else list(map(track_id, tr.serial[rows].tolist())),
                 t.tolist(),
                 lat.tolist(),
                 lon.tolist(),

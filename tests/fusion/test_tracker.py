@@ -306,3 +306,20 @@ def test_told_the_time_a_record_far_ahead_of_it_is_skipped_not_taken_for_the_tim
     assert out.skipped["ahead_of_clock"] == 1
     out.extend(tracker.process(dets[150:], now=dets[-1].time + 2.0))
     assert out.skipped["late"] == 0 and crossings(out) == ["inbound"]
+
+
+def test_an_id_prefix_is_on_every_emitted_track_and_event_id_and_changes_nothing_else(toy_model: BorderModel) -> None:
+    t, lat, lon = walk(toy_model, 9.5, -300.0, 300.0, 1.4)
+    detections = cartesian(t, lat, lon)
+    plain, tagged = Tracker(toy_model), Tracker(toy_model, id_prefix="run7-")
+    outputs = [(plain.process(detections[i : i + 20]), tagged.process(detections[i : i + 20]))
+               for i in range(0, len(detections), 20)] + [(plain.flush(), tagged.flush())]  # fmt: skip
+    events = 0
+    for a, b in outputs:
+        assert [dataclasses.replace(s, track_id="run7-" + s.track_id) for s in a.track_states] == b.track_states
+        assert [
+            dataclasses.replace(e, event_id="run7-" + e.event_id, track_ids=tuple("run7-" + x for x in e.track_ids))
+            for e in a.events
+        ] == b.events
+        events += len(b.events)
+    assert events and all(s.track_id.startswith("run7-T") for _, b in outputs for s in b.track_states)
