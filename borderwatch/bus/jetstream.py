@@ -161,6 +161,10 @@ class JetStreamBus:
         if wake:
             self._loop.call_soon_threadsafe(self._outbox_ready.set)
 
+    def wanted(self, topic: str) -> bool:
+        """Always: the stream keeps messages for subscribers in other processes and for later ones."""
+        return True
+
     def subscribe(self, topic: str, handler: Handler, *, durable: str | None = None) -> Callable[[], None]:
         """Call `handler(message)` for each message on `topic`; returns the function that unsubscribes.
         With `durable`, the broker remembers how far this subscriber got (unsubscribing keeps that)."""

@@ -42,6 +42,11 @@ class MemoryBus:
             except Exception:
                 log.exception("bus handler for %r failed", topic)
 
+    def wanted(self, topic: str) -> bool:
+        """Whether a message on `topic` would reach anyone now: a publisher may skip building one that
+        would not (a track state nobody watches)."""
+        return bool(self._handlers.get(topic))
+
     def subscribe(self, topic: str, handler: Handler) -> Callable[[], None]:
         """Register `handler` for `topic`; returns the function that unsubscribes it."""
         with self._lock:

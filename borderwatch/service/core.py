@@ -14,7 +14,7 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -55,16 +55,17 @@ class TrackerLike(Protocol):
     def process(self, detections: Sequence[Detection | Heartbeat], now: float | None = None) -> Any: ...
 
 
-def default_tracker(model: BorderModel, lag_s: float | None = None) -> TrackerLike | None:
+def default_tracker(model: BorderModel, lag_s: float | None = None, id_prefix: str = "") -> TrackerLike | None:
     """The fusion Tracker; `lag_s` overrides how long (in data time) it holds detections back to put
-    late arrivals in order — a floor under ingest→alert latency in a live feed."""
+    late arrivals in order — a floor under ingest→alert latency in a live feed; `id_prefix` goes
+    before every track and event id it emits."""
     try:
         from borderwatch.fusion import Tracker, TrackerParams
     except ImportError:  # fusion not installed in this build: ingest and alerts still work
         log.warning("borderwatch.fusion.Tracker unavailable: running without fusion")
         return None
     params = TrackerParams() if lag_s is None else TrackerParams(lag_s=lag_s)
-    tracker: TrackerLike = Tracker(model, params)
+    tracker: TrackerLike = Tracker(model, params, id_prefix=id_prefix)
     return tracker
 
 
@@ -100,7 +101,20 @@ class _Batch:
     tokens: list[int] = field(default_factory=list)  # the requests' handles in Service._unfused
 
 
+@dataclass
+class _FusionCall:
+    """What one tracker call produced, on its way to the alert writer."""
+
+    states: Sequence[TrackState]
+    events: Sequence[BorderEvent]
+    origins: Mapping[str, _Batch | None]  # event id -> the batch its latency counts from
+    started: float  # when the call began
+    decided: float  # when the tracker returned
+
+
 ALERT_SLICE_EVENTS = 100  # at most this many events per alert transaction when a burst comes at once
+ALERT_QUEUE_CALLS = 1_000  # tracker calls waiting for the alert writer before fusion waits for it
+ALERT_RETRIES = 3  # tries of one alert transaction before its events are dropped (logged, counted)
 FUSION_SLICE_RECORDS = 2_000  # at most about this many records per tracker call when a backlog queued up
 
 # The stages of ingest→alert latency, in order, each timed from the end of the one before it.
@@ -140,9 +154,11 @@ class Service:
         self._key_cache: dict[str, str] = {}  # key digest -> sensor id
         self._tracker_factory = tracker_factory
         if tracker_factory is None:
-            self.tracker = default_tracker(self.model, settings.fusion_lag_s) if settings.fusion else None
+            self.tracker = default_tracker(self.model, settings.fusion_lag_s, self.run) if settings.fusion else None
         else:
             self.tracker = tracker_factory(self.model) if settings.fusion else None
+        # The tracker puts the run tag on its ids itself, or (a tracker handed in) the service copies them.
+        self._tracker_tags_ids = getattr(self.tracker, "id_prefix", None) == self.run
         self._lag_s = float(getattr(getattr(self.tracker, "params", None), "lag_s", 0.0))
         self._max_ahead_s = float(getattr(getattr(self.tracker, "params", None), "max_ahead_s", 300.0))
         self._queue: queue.Queue[_Batch | None] = queue.Queue(maxsize=10_000)
@@ -159,6 +175,11 @@ class Service:
         self._held: deque[_Batch] = deque(maxlen=100_000)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        # Tracker output on its way to the alert writer thread, in call order (None: stop). One writer
+        # stores calls in order, so the dedup (one open alert per track and type) sees every earlier
+        # call's alerts committed, while the tracker goes on with the next detections.
+        self._outputs: queue.Queue[_FusionCall | None] = queue.Queue(maxsize=ALERT_QUEUE_CALLS)
+        self._alert_writer: threading.Thread | None = None
         self.latencies: deque[float] = deque(maxlen=100_000)  # ingest→alert seconds, for the benchmark
         # the same split by stage (STAGES): where an alert's latency went
         self.stage_latencies: dict[str, deque[float]] = {stage: deque(maxlen=100_000) for stage in STAGES}
@@ -212,6 +233,9 @@ class Service:
     def start(self) -> None:
         if self.tracker is not None and self._tracker_factory is None:
             warm_up_tracker(self.model)
+        if self.tracker is not None:
+            self._alert_writer = threading.Thread(target=self._alert_loop, name="borderwatch-alerts", daemon=True)
+            self._alert_writer.start()
         for target, name in ((self._fusion_loop, "fusion"), (self._housekeeping_loop, "housekeeping")):
             thread = threading.Thread(target=target, name=f"borderwatch-{name}", daemon=True)
             thread.start()
@@ -224,6 +248,10 @@ class Service:
         for thread in self._threads:
             thread.join(timeout=10)
         self._threads.clear()
+        writer, self._alert_writer = self._alert_writer, None  # from here on, fusion output is stored inline
+        if writer is not None:
+            self._outputs.put(None)  # after everything fusion handed over: all of it is stored and pushed
+            writer.join(timeout=60)
         self.history.close()
         if self._owns_bus:
             self.bus.close()
@@ -429,16 +457,27 @@ class Service:
         self.m_out_of_sequence.inc(getattr(output, "out_of_sequence", 0))
         # The tracker numbers tracks from 1 each run; the run tag keeps ids unique across restarts
         # so a new track never merges into an old track's row or open alert.
-        states = [replace(t, track_id=f"{self.run}{t.track_id}") for t in output.track_states]
-        events = [
-            replace(e, event_id=f"{self.run}{e.event_id}", track_ids=tuple(f"{self.run}{t}" for t in e.track_ids))
-            for e in output.events
-        ]
+        if self._tracker_tags_ids:
+            states, events = output.track_states, output.events
+        else:
+            states = [replace(t, track_id=f"{self.run}{t.track_id}") for t in output.track_states]
+            events = [
+                replace(e, event_id=f"{self.run}{e.event_id}", track_ids=tuple(f"{self.run}{t}" for t in e.track_ids))
+                for e in output.events
+            ]
         # Of what the tracker held, the data this call released: new batches (out-of-sequence ones too) and
         # those reaching past the previous release.
         fresh = [b for b in held if b.newest >= released_before] + [b for b in arrived if b.newest < released_before]
         origins = {e.event_id: _origin(fresh, held, e.reported_time or e.time) for e in events}
-        self._record(states, events, origins.get, started, decided, defer_history=True)
+        # Track history goes to its batched writer from here, in call order, before any alert names a track.
+        self.history.add(states)
+        if not events and not (states and _wanted(self.bus, "track")):
+            return
+        call = _FusionCall(states, events, origins, started, decided)
+        if self._alert_writer is not None:
+            self._outputs.put(call)  # waits only when the writer is ALERT_QUEUE_CALLS calls behind
+        else:  # not started (or stopping): stored and pushed here
+            self._store_calls([call])
 
     def _clock_offset(self) -> float:
         """Data time minus wall time: the largest offset among the sensors heard in the last 10 minutes
@@ -459,57 +498,116 @@ class Service:
         return recent[-1]  # one sensor, or none agreeing with another: the one furthest behind
 
     def record_fusion(self, states: Sequence[TrackState], events: Sequence[BorderEvent], received_at: float) -> None:
-        """Store track states and events, open/update alerts, push the changes on the bus; the
-        ingest→alert clock of a new alert starts at `received_at`."""
+        """Store track states and events, open/update alerts, push the changes on the bus, all before
+        returning; the ingest→alert clock of a new alert starts at `received_at`."""
         now = self.clock()
         origin = _Batch([], received_at, received_at, received_at)
-        self._record(states, events, lambda _: origin, now, now)
+        self._store_calls([_FusionCall(states, events, {e.event_id: origin for e in events}, now, now)],
+                          defer_history=False)  # fmt: skip
 
-    def _record(
-        self, states: Sequence[TrackState], events: Sequence[BorderEvent],
-        origin_of: Callable[[str], _Batch | None], started: float, decided: float, *, defer_history: bool = False,
-    ) -> None:  # fmt: skip
-        """Store events and alerts (with their audit entries), then push them; the track states go in
-        the same transaction, or with `defer_history` to the batched history writer, except those of
-        the tracks the changed alerts name. Deferred, a burst of events is stored and pushed in slices
-        of ALERT_SLICE_EVENTS, so its first alerts do not wait for the last ones' transaction."""
+    def _alert_loop(self) -> None:
+        """The alert writer: stores and pushes the tracker's output in call order, what queued meanwhile
+        (up to about ALERT_SLICE_EVENTS events) in one transaction."""
+        while True:
+            first = self._outputs.get()
+            if first is None:
+                return
+            calls, events, last = [first], len(first.events), False
+            while events < ALERT_SLICE_EVENTS:
+                try:
+                    more = self._outputs.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    last = True
+                    break
+                calls.append(more)
+                events += len(more.events)
+            try:
+                self._store_calls(calls)
+            except Exception:
+                self.m_fusion_errors.inc()
+                log.exception("storing the output of %d fusion calls failed", len(calls))
+            if last:
+                return
+
+    def _store_calls(self, calls: Sequence[_FusionCall], *, defer_history: bool = True) -> None:
+        """Store the calls' events and alerts (with their audit entries), then push them; the track
+        states go in the same transaction, or with `defer_history` (they were handed to the batched
+        history writer) only the pending ones of the tracks the events name, so no alert names a track
+        the store lacks. Deferred, a burst of events is stored and pushed in slices of
+        ALERT_SLICE_EVENTS, so its first alerts do not wait for the last ones' transaction; a slice the
+        store refuses ALERT_RETRIES times is dropped (logged and counted) and the next one goes on."""
         now = self.clock()
+        states = calls[0].states if len(calls) == 1 else [s for c in calls for s in c.states]
         latest = history.latest_of(states)
         by_id = {s.track_id: s for s in latest}
+        marked = [(e, c) for c in calls for e in c.events]  # each event with the call it came from
         if defer_history:
-            self.history.add(states)
-            slices = [events[i : i + ALERT_SLICE_EVENTS] for i in range(0, len(events), ALERT_SLICE_EVENTS)]
+            slices = [marked[i : i + ALERT_SLICE_EVENTS] for i in range(0, len(marked), ALERT_SLICE_EVENTS)]
         else:
-            slices = [events]
+            slices = [marked]  # one transaction, states alone too
+        wants_tracks = _wanted(self.bus, "track")
         pushed_tracks: set[str] = set()
-        for chunk in slices or [[]]:
-            with self.session() as session:
-                changes = alerting.apply_events(session, self.rules, chunk, now, self.opening_hours)
-                if defer_history:
-                    named = {t for change in changes for t in change.alert["track_ids"]}
-                    points = self.history.take(named)
-                    own = [by_id[t] for t in sorted(named) if t in by_id]
-                else:
-                    points, own = list(states), latest
-                history.store_states(session.connection(), points, own)
+        for chunk in slices:
+            events = [e for e, _ in chunk]
+            if defer_history:
+                named = sorted({t for e in events for t in e.track_ids})
+                points = self.history.take(named)
+                own = history.latest_of([*points, *(by_id[t] for t in named if t in by_id)])
+            else:
+                points, own = list(states), latest
+            try:
+                changes = self._commit_alerts(events, points, own, now)
+            except Exception:
+                if not defer_history:
+                    raise
+                self.m_fusion_errors.inc()
+                log.exception("%d events (and their alerts) dropped: the store refused them %d times", len(events),
+                              ALERT_RETRIES)  # fmt: skip
+                continue
             stored = self.clock()
-            for e in chunk:
+            for e in events:
                 self.m_events.labels(e.type).inc()
             # The alerts' own tracks, then the alerts (what someone acts on), then every other track.
-            for s in own:
-                self.bus.publish("track", s.to_json())
+            if wants_tracks:
+                for s in own:
+                    self._publish_after_commit("track", s.to_json())
             pushed_tracks.update(s.track_id for s in own)
             for change in changes:
-                self.bus.publish("alert", change.alert)
+                self._publish_after_commit("alert", change.alert)
             pushed = self.clock()
+            call_of = {e.event_id: c for e, c in chunk}
             for change in changes:
                 if change.created:
                     self.m_alerts.labels(change.alert["priority"]).inc()
-                    origin = origin_of(str(change.alert["event_ids"][0])) if change.alert["event_ids"] else None
-                    self._observe_latency(origin or _Batch([], started), started, decided, stored, pushed)
-        for s in latest:
-            if s.track_id not in pushed_tracks:
-                self.bus.publish("track", s.to_json())
+                    first_event = str(change.alert["event_ids"][0]) if change.alert["event_ids"] else ""
+                    call = call_of.get(first_event, calls[0])
+                    origin = call.origins.get(first_event) or _Batch([], call.started)
+                    self._observe_latency(origin, call.started, call.decided, stored, pushed)
+        if wants_tracks:
+            for s in latest:
+                if s.track_id not in pushed_tracks:
+                    self._publish_after_commit("track", s.to_json())
+
+    def _commit_alerts(
+        self, events: Sequence[BorderEvent], points: Sequence[TrackState], own: Sequence[TrackState], now: float
+    ) -> list[alerting.AlertChange]:
+        """One transaction: events, alerts and their audit entries, and track states; tried ALERT_RETRIES
+        times (a PostgreSQL serialization failure or a dropped connection is worth another try)."""
+        for attempt in range(1, ALERT_RETRIES + 1):
+            try:
+                with self.session() as session:
+                    changes = alerting.apply_events(session, self.rules, events, now, self.opening_hours)
+                    history.store_states(session.connection(), points, own)
+                return changes
+            except Exception:
+                if attempt == ALERT_RETRIES:
+                    raise
+                log.warning("storing %d events failed (try %d of %d)", len(events), attempt, ALERT_RETRIES,
+                            exc_info=True)  # fmt: skip
+                time.sleep(0.05 * attempt)
+        raise AssertionError("unreachable")
 
     def _observe_latency(self, origin: _Batch, started: float, decided: float, stored: float, pushed: float) -> None:
         total = pushed - origin.received_at
@@ -673,6 +771,12 @@ class Service:
             after = alerting.transition(session, alert_id, target, actor, self.clock(), **kwargs)
         self.bus.publish("alert", after)
         return after
+
+
+def _wanted(bus: Bus, topic: str) -> bool:
+    """Whether a message on `topic` reaches anyone (a bus that cannot tell: yes)."""
+    wanted = getattr(bus, "wanted", None)
+    return True if wanted is None else bool(wanted(topic))
 
 
 def _quantile(samples: Iterable[float], q: float) -> float:

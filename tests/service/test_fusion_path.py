@@ -110,7 +110,7 @@ def test_a_burst_of_alerts_is_stored_and_pushed_in_slices_each_with_its_tracks(
     make_service: ServiceFactory, border_model: BorderModel
 ) -> None:
     from borderwatch.fusion.types import BorderEvent
-    from borderwatch.service.core import ALERT_SLICE_EVENTS
+    from borderwatch.service.core import ALERT_SLICE_EVENTS, _FusionCall
     from borderwatch.store.models import AlertRow
 
     service = make_service(fusion=False)
@@ -131,7 +131,8 @@ def test_a_burst_of_alerts_is_stored_and_pushed_in_slices_each_with_its_tracks(
                     object_class="vehicle", class_prob=0.9, sector=None, km=5.0, direction="inbound")
         for i in range(count)
     ]  # fmt: skip
-    service._record(states, events, lambda _: None, NIGHT, NIGHT, defer_history=True)
+    service.history.add(states)  # as fuse() hands them over
+    service._store_calls([_FusionCall(states, events, {}, NIGHT, NIGHT)])
     with service.read() as session:
         assert session.scalar(select(func.count()).select_from(AlertRow)) == count
         assert session.scalar(select(func.count()).select_from(TrackRow)) == count  # every alert's track
