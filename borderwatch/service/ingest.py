@@ -85,6 +85,9 @@ class IngestResult:
 
 
 _CLASSES = frozenset(OBJECT_CLASSES)
+_FINITE = sys.float_info.max  # an upper bound that also refuses infinity
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_CARTESIAN = ("lat", "lon", "sigma_m")
 _POLAR = ("range_m", "bearing_deg", "sigma_range_m", "sigma_bearing_deg")
 
 
@@ -97,11 +100,18 @@ def _number(value: Any, low: float, high: float) -> float | None:
     return None
 
 
+def _positive(value: Any, high: float = math.inf) -> float | None:
+    """`value` as a float when it is a JSON number in (0, high] and finite, else None."""
+    number = _number(value, 0.0, high)
+    return None if number is None or number == 0.0 or number == math.inf else number
+
+
 def _common_detection(item: Any) -> Detection | None:
-    """The Detection that parse_record would return for the common shape of item (a cartesian
-    detection whose fields are all well-formed), checked with a few plain comparisons instead of
-    parse_record's general field machinery; None for anything else (polar, optional fields out of
-    range, any doubt), which parse_record then decides on and, if bad, names the field."""
+    """The Detection that parse_record would return for the common shapes of item (a cartesian or
+    polar detection, or one with both forms, whose fields are all well-formed), checked with a few
+    plain comparisons instead of parse_record's general field machinery; None for anything else
+    (a form half given, optional fields out of range, any doubt), which parse_record then decides on
+    and, if bad, names the field."""
     if type(item) is not dict or item.get("type") != "detection":
         return None
     det_id, sensor_id, cls, stamp = item.get("id"), item.get("sensor_id"), item.get("class"), item.get("time")
@@ -109,15 +119,27 @@ def _common_detection(item: Any) -> Detection | None:
         return None
     if not det_id.strip() or not sensor_id.strip() or cls not in _CLASSES:
         return None
-    if any(item.get(name) is not None for name in _POLAR):
-        return None
     conf = _number(item.get("class_conf"), 0.0, 1.0)
-    lat, lon = _number(item.get("lat"), -90.0, 90.0), _number(item.get("lon"), -180.0, 180.0)
-    sigma = _number(item.get("sigma_m"), 0.0, math.inf)
-    if conf is None or lat is None or lon is None or sigma is None or sigma == 0.0 or sigma == math.inf:
+    if conf is None:
         return None
+    lat = lon = sigma = range_m = bearing = sigma_range = sigma_bearing = None
+    if item.get("lat") is not None or item.get("lon") is not None or item.get("sigma_m") is not None:
+        lat, lon = _number(item.get("lat"), -90.0, 90.0), _number(item.get("lon"), -180.0, 180.0)
+        sigma = _positive(item.get("sigma_m"))
+        if lat is None or lon is None or sigma is None:
+            return None
+    if any(item.get(name) is not None for name in _POLAR):
+        range_m = _number(item.get("range_m"), 0.0, _FINITE)
+        bearing = _number(item.get("bearing_deg"), -360.0, 360.0)
+        sigma_range = _positive(item.get("sigma_range_m"))
+        sigma_bearing = _positive(item.get("sigma_bearing_deg"), 180.0)
+        if range_m is None or bearing is None or sigma_range is None or sigma_bearing is None:
+            return None
+        bearing %= 360.0
+    elif lat is None:
+        return None  # no position at all
     speed = item.get("speed_mps")
-    if speed is not None and (speed := _number(speed, 0.0, math.inf)) in (None, math.inf):
+    if speed is not None and (speed := _number(speed, 0.0, _FINITE)) is None:
         return None
     heading = item.get("heading_deg")
     if heading is not None and (heading := _number(heading, -360.0, 360.0)) is None:
@@ -129,40 +151,35 @@ def _common_detection(item: Any) -> Detection | None:
         time = parse_time(stamp)
     except FormatError:
         return None
-    return Detection(
-        id=det_id, sensor_id=sensor_id, time=time, object_class=cls, class_conf=conf,  # type: ignore[arg-type]
-        lat=lat, lon=lon, sigma_m=sigma, speed_mps=speed, heading_deg=None if heading is None else heading % 360.0,
-        extra=extra,
+    return _detection(
+        det_id, sensor_id, time, cls, conf, lat, lon, sigma, range_m, bearing, sigma_range, sigma_bearing, speed,
+        None if heading is None else heading % 360.0, extra,
     )  # fmt: skip
 
 
-_FINITE = sys.float_info.max  # an upper bound that also refuses infinity
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
 class _WireDetection(msgspec.Struct, tag="detection", tag_field="type"):
-    """The common detection on the wire: cartesian, every field well-formed (the bounds are
-    parse_record's). Anything else — polar, a field out of range, a bool for a number — fails to
-    decode, and the batch goes to parse_record, which names the field. Unknown keys are ignored, as
-    parse_record ignores them."""
+    """A detection on the wire, every field present well-formed (the bounds are parse_record's):
+    cartesian, polar or both. Whether each position form is whole is checked after decoding. Anything
+    else — a field out of range, a bool for a number — fails to decode, and the batch goes to
+    parse_record, which names the field. Unknown keys are ignored, as parse_record ignores them."""
 
     id: str
     sensor_id: str
     time: str
     object_class: ObjectClass = msgspec.field(name="class")
     class_conf: Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
-    lat: Annotated[float, msgspec.Meta(ge=-90.0, le=90.0)]
-    lon: Annotated[float, msgspec.Meta(ge=-180.0, le=180.0)]
-    sigma_m: Annotated[float, msgspec.Meta(gt=0.0, le=_FINITE)]
+    lat: Annotated[float, msgspec.Meta(ge=-90.0, le=90.0)] | None = None
+    lon: Annotated[float, msgspec.Meta(ge=-180.0, le=180.0)] | None = None
+    sigma_m: Annotated[float, msgspec.Meta(gt=0.0, le=_FINITE)] | None = None
+    range_m: Annotated[float, msgspec.Meta(ge=0.0, le=_FINITE)] | None = None
+    bearing_deg: Annotated[float, msgspec.Meta(ge=-360.0, le=360.0)] | None = None
+    sigma_range_m: Annotated[float, msgspec.Meta(gt=0.0, le=_FINITE)] | None = None
+    sigma_bearing_deg: Annotated[float, msgspec.Meta(gt=0.0, le=180.0)] | None = None
     speed_mps: Annotated[float, msgspec.Meta(ge=0.0, le=_FINITE)] | None = None
     heading_deg: Annotated[float, msgspec.Meta(ge=-360.0, le=360.0)] | None = None
     # Kept raw and decoded by orjson, as the careful path decodes it (msgspec keeps integers beyond
     # 64 bits exact where orjson makes them floats: the stored extra must not depend on the path).
     extra: msgspec.Raw = msgspec.Raw()
-    range_m: None = None  # a polar field present: not the common shape
-    bearing_deg: None = None
-    sigma_range_m: None = None
-    sigma_bearing_deg: None = None
 
 
 class _WireHeartbeat(msgspec.Struct, tag="heartbeat", tag_field="type"):
@@ -183,15 +200,16 @@ _set_sigma_range_m, _set_sigma_bearing_deg = _SLOT_SETTERS["sigma_range_m"], _SL
 _set_speed_mps, _set_heading_deg = _SLOT_SETTERS["speed_mps"], _SLOT_SETTERS["heading_deg"]
 _set_extra = _SLOT_SETTERS["extra"]
 if len(_SLOT_SETTERS) != 15:  # a field added to Detection must be set below too
-    raise ImportError(f"Detection has {len(_SLOT_SETTERS)} fields; _cartesian_detection sets 15")
+    raise ImportError(f"Detection has {len(_SLOT_SETTERS)} fields; _detection sets 15")
 
 
-def _cartesian_detection(
-    det_id: str, sensor_id: str, time: float, object_class: str, class_conf: float, lat: float, lon: float,
-    sigma_m: float, speed_mps: float | None, heading_deg: float | None, extra: dict[str, Any] | None,
+def _detection(
+    det_id: str, sensor_id: str, time: float, object_class: str, class_conf: float, lat: float | None,
+    lon: float | None, sigma_m: float | None, range_m: float | None, bearing_deg: float | None,
+    sigma_range_m: float | None, sigma_bearing_deg: float | None, speed_mps: float | None,
+    heading_deg: float | None, extra: dict[str, Any] | None,
 ) -> Detection:  # fmt: skip
-    """Detection(det_id, sensor_id, time, object_class, class_conf, lat, lon, sigma_m,
-    speed_mps=speed_mps, heading_deg=heading_deg, extra=extra), built without the frozen __init__."""
+    """Detection(...) of these values in field order, built without the frozen __init__."""
     d: Detection = object.__new__(Detection)
     _set_id(d, det_id)
     _set_sensor_id(d, sensor_id)
@@ -201,10 +219,10 @@ def _cartesian_detection(
     _set_lat(d, lat)
     _set_lon(d, lon)
     _set_sigma_m(d, sigma_m)
-    _set_range_m(d, None)
-    _set_bearing_deg(d, None)
-    _set_sigma_range_m(d, None)
-    _set_sigma_bearing_deg(d, None)
+    _set_range_m(d, range_m)
+    _set_bearing_deg(d, bearing_deg)
+    _set_sigma_range_m(d, sigma_range_m)
+    _set_sigma_bearing_deg(d, sigma_bearing_deg)
     _set_speed_mps(d, speed_mps)
     _set_heading_deg(d, heading_deg)
     _set_extra(d, extra)
@@ -261,6 +279,22 @@ def fast_records(body: bytes, sensor_id: str | None, *, lines: bool = False) -> 
         if type(item) is _WireDetection:
             if not item.id.strip():
                 return None
+            # A position form is all of its fields or none, and there is at least one (parse_record's rule).
+            lat, lon, sigma_m = item.lat, item.lon, item.sigma_m
+            if lat is None:
+                if lon is not None or sigma_m is not None:
+                    return None
+            elif lon is None or sigma_m is None:
+                return None
+            range_m, bearing = item.range_m, item.bearing_deg
+            sigma_range, sigma_bearing = item.sigma_range_m, item.sigma_bearing_deg
+            if range_m is None:
+                if lat is None or bearing is not None or sigma_range is not None or sigma_bearing is not None:
+                    return None
+            elif bearing is None or sigma_range is None or sigma_bearing is None:
+                return None
+            else:
+                bearing %= 360.0
             extra = None
             if item.extra:
                 extra = orjson.loads(memoryview(item.extra))
@@ -268,9 +302,10 @@ def fast_records(body: bytes, sensor_id: str | None, *, lines: bool = False) -> 
                     return None
             heading = item.heading_deg
             append(
-                _cartesian_detection(
-                    item.id, item.sensor_id, time, item.object_class, item.class_conf, item.lat, item.lon,
-                    item.sigma_m, item.speed_mps, None if heading is None else heading % 360.0, extra,
+                _detection(
+                    item.id, item.sensor_id, time, item.object_class, item.class_conf, lat, lon, sigma_m, range_m,
+                    bearing, sigma_range, sigma_bearing, item.speed_mps, None if heading is None else heading % 360.0,
+                    extra,
                 )
             )  # fmt: skip
         else:

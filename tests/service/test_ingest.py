@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from borderwatch.geo import BorderModel
+from borderwatch.sensors.formats import Detection
 from borderwatch.service import ingest
 from borderwatch.service.ingest import IngestResult
 from borderwatch.store.models import DetectionRow, SensorHealthRow
@@ -215,14 +216,22 @@ _FIELDS = ("id", "sensor_id", "time", "class", "class_conf", "lat", "lon", "sigm
            "extra", "range_m", "bearing_deg", "sigma_range_m", "sigma_bearing_deg")  # fmt: skip
 _GOOD = {"type": "detection", "id": "d1", "sensor_id": "T1", "time": "2026-11-23T21:00:00.250Z", "class": "vehicle",
          "class_conf": 0.5, "lat": 34.0, "lon": 41.0, "sigma_m": 15.0}  # fmt: skip
+# A tower camera's or radar's report: range and bearing from the sensor, no lat/lon.
+_POLAR_GOOD = {"type": "detection", "id": "p1", "sensor_id": "T1", "time": "2026-11-23T21:00:00.250Z",
+               "class": "person", "class_conf": 0.75, "range_m": 1234.5, "bearing_deg": 271.25, "sigma_range_m": 10.0,
+               "sigma_bearing_deg": 0.5}  # fmt: skip
+_DETECTIONS = st.sampled_from([_GOOD, _POLAR_GOOD, _GOOD | _POLAR_GOOD])
+_POLAR_VALUES = st.one_of(
+    _VALUES, st.sampled_from([0, 0.0, -0.0, 180, 180.0, 180.5, 359.9, 360, 360.5, -360, -360.5, 1e308, 5e-324]),
+)  # fmt: skip
 
 
-@settings(max_examples=400, deadline=None)
-@given(st.dictionaries(st.sampled_from(_FIELDS), _VALUES, max_size=6))
-def test_the_common_detection_fast_path_agrees_with_parse_record(changes: dict[str, Any]) -> None:
+@settings(max_examples=600, deadline=None)
+@given(_DETECTIONS, st.dictionaries(st.sampled_from(_FIELDS), _POLAR_VALUES, max_size=6))
+def test_the_common_detection_fast_path_agrees_with_parse_record(good: dict[str, Any], changes: dict[str, Any]) -> None:
     from borderwatch.sensors.formats import FormatError, parse_record
 
-    item = _GOOD | changes
+    item = good | changes
     fast = ingest._common_detection(item)
     try:
         full = parse_record(item)
@@ -235,7 +244,10 @@ def test_the_common_detection_fast_path_agrees_with_parse_record(changes: dict[s
 def test_the_fast_path_takes_the_common_shapes() -> None:
     from borderwatch.sensors.formats import parse_record
 
-    for item in (_GOOD, _GOOD | {"lat": 34, "class_conf": 1, "speed_mps": 3, "heading_deg": -90, "extra": {"a": 1}}):
+    for item in (_GOOD, _GOOD | {"lat": 34, "class_conf": 1, "speed_mps": 3, "heading_deg": -90, "extra": {"a": 1}},
+                 _POLAR_GOOD,
+                 _POLAR_GOOD | {"range_m": 0, "bearing_deg": -90, "sigma_bearing_deg": 180, "speed_mps": 2.5},
+                 _GOOD | _POLAR_GOOD):  # fmt: skip
         fast = ingest._common_detection(item)
         assert fast is not None and fast == parse_record(item)
 
@@ -249,11 +261,13 @@ def _careful(body: bytes, sensor: str | None) -> tuple[list[Any], IngestResult]:
     return ingest.parse_items(orjson.loads(body), sensor, result), result
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(
     st.lists(
         st.one_of(
-            st.dictionaries(st.sampled_from(_FIELDS), _VALUES, max_size=4).map(lambda c: _GOOD | c),
+            st.tuples(_DETECTIONS, st.dictionaries(st.sampled_from(_FIELDS), _POLAR_VALUES, max_size=4)).map(
+                lambda gc: gc[0] | gc[1]
+            ),
             st.dictionaries(st.sampled_from(_HEARTBEAT_FIELDS), _VALUES, max_size=2).map(lambda c: _HEARTBEAT | c),
         ),
         min_size=1,
@@ -276,31 +290,46 @@ def test_the_batch_fast_path_agrees_with_the_careful_one(items: list[dict[str, A
 def test_the_fast_detection_builder_makes_the_same_detection() -> None:
     from borderwatch.sensors.formats import Detection
 
-    for optional in ((None, None, None), (1.5, 270.0, {"a": 1})):
-        fast = ingest._cartesian_detection("d1", "T1", 1.25, "person", 0.5, 34.0, 41.0, 15.0, *optional)
-        slow = Detection("d1", "T1", 1.25, "person", 0.5, 34.0, 41.0, 15.0, speed_mps=optional[0],
-                         heading_deg=optional[1], extra=optional[2])  # fmt: skip
+    no_polar = (None, None, None, None)
+    for position, optional in (
+        ((34.0, 41.0, 15.0, *no_polar), (None, None, None)),
+        ((34.0, 41.0, 15.0, *no_polar), (1.5, 270.0, {"a": 1})),
+        ((None, None, None, 1200.0, 45.0, 10.0, 0.5), (2.0, None, None)),
+        ((34.0, 41.0, 15.0, 1200.0, 45.0, 10.0, 0.5), (None, 90.0, {"b": [1]})),
+    ):
+        fast = ingest._detection("d1", "T1", 1.25, "person", 0.5, *position, *optional)
+        names = ("lat", "lon", "sigma_m", "range_m", "bearing_deg", "sigma_range_m", "sigma_bearing_deg",
+                 "speed_mps", "heading_deg", "extra")  # fmt: skip
+        slow = Detection("d1", "T1", 1.25, "person", 0.5, **dict(zip(names, (*position, *optional), strict=True)))
         assert fast == slow and repr(fast) == repr(slow) and type(fast) is Detection
-    assert hash(
-        ingest._cartesian_detection("d1", "T1", 1.0, "person", 0.5, 34.0, 41.0, 15.0, None, None, None)
-    ) == hash(Detection("d1", "T1", 1.0, "person", 0.5, 34.0, 41.0, 15.0))
+        if fast.extra is None:
+            assert hash(fast) == hash(slow)
     with pytest.raises(AttributeError):  # still frozen
         fast.lat = 0.0  # type: ignore[misc]
 
 
 def test_the_batch_fast_path_takes_the_common_shapes_and_leaves_doubts_to_the_careful_one() -> None:
     good = [_GOOD, _GOOD | {"id": "d2", "lat": 34, "class_conf": 1, "speed_mps": 3, "heading_deg": -90,
-                            "extra": {"a": [1, "x"], "big": 1}}, _HEARTBEAT]  # fmt: skip
+                            "extra": {"a": [1, "x"], "big": 1}}, _HEARTBEAT,
+            _POLAR_GOOD, _POLAR_GOOD | {"id": "p2", "range_m": 0, "bearing_deg": -45.5, "sigma_bearing_deg": 180,
+                                        "elevation_deg": 1.5, "speed_mps": 4.0, "heading_deg": 400 - 41},
+            _GOOD | _POLAR_GOOD | {"id": "b1"}]  # fmt: skip
     # An integer beyond 64 bits in extra: orjson (the careful path) reads it as a float; so must the fast one.
     body = orjson.dumps(good).replace(b'"big":1', b'"big":123456789012345678901234567890')
     fast = ingest.fast_records(body, "T1")
     careful, result = _careful(body, "T1")
-    assert fast is not None and list(fast) == careful and len(careful) == 3 and result.received == 3
+    assert fast is not None and list(fast) == careful and len(careful) == 6 and result.received == 6
+    assert [d.is_polar for d in careful if isinstance(d, Detection)] == [False, False, True, True, False]
+    assert careful[4].bearing_deg == 314.5 and careful[4].range_m == 0.0  # type: ignore[union-attr]
     assert ingest.fast_records(body[1:-1].replace(b"},{", b"}\n{") + b"\n\n", "T1", lines=True) == careful
     doubtful = {
         "another sensor": [_GOOD | {"sensor_id": "T2"}],
         "NUL in a field": [_GOOD | {"id": "d\u0000"}],
-        "polar": [_GOOD | {"range_m": 100.0}],
+        "polar form half given": [_GOOD | {"range_m": 100.0}],
+        "cartesian form half given": [_POLAR_GOOD | {"lat": 34.0, "lon": 41.0}],
+        "no position": [{k: v for k, v in _GOOD.items() if k not in ("lat", "lon", "sigma_m")}],
+        "sigma_bearing_deg over 180": [_POLAR_GOOD | {"sigma_bearing_deg": 180.5}],
+        "negative range": [_POLAR_GOOD | {"range_m": -1.0}],
         "time not ISO UTC": [_GOOD | {"time": "2026-11-23T21:00:00+01:00"}],
         "truth record": [_GOOD, {"type": "truth", "truth_id": "m1"}],
         "blank id": [_GOOD | {"id": "  "}],
