@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.orm import Session
 
 from borderwatch.alerts import AlertRules, EventFacts, LifecycleError, check_transition
@@ -87,11 +87,7 @@ def apply_events(
     # objects: in a burst (hundreds of tracks confirmed at once) the unit of work cost ~0.8 ms an alert,
     # and every alert of the burst waited for it. One INSERT ... RETURNING gives the new alerts their ids.
     if opened:
-        rows = list(opened.values())
-        table = _table(AlertRow)
-        ids = session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).all()
-        for row, alert_id in zip(rows, ids, strict=True):
-            row["id"] = alert_id
+        _insert_alerts(session, list(opened.values()))
     changes: list[AlertChange] = []
     event_rows: list[dict[str, Any]] = []
     transitions: list[dict[str, Any]] = []
@@ -126,6 +122,26 @@ def apply_events(
         session.execute(insert(_table(AlertTransitionRow)), transitions)
     audit.append_many(session, entries)
     return changes
+
+
+def _insert_alerts(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert new alerts' rows in one statement and set each row's "id". PostgreSQL: the ids are
+    drawn from the table's sequence first and the rows go in as a plain multi-row INSERT —
+    SQLAlchemy's INSERT ... RETURNING in parameter order cost ~110 µs of client CPU per alert there,
+    most of a burst's storing time; SQLite's RETURNING is cheap."""
+    table = _table(AlertRow)
+    if session.get_bind().dialect.name == "postgresql":
+        drawn = session.scalars(_DRAW_ALERT_IDS, {"n": len(rows)}).all()
+        for row, alert_id in zip(rows, sorted(drawn), strict=True):
+            row["id"] = alert_id
+        session.execute(insert(table), rows)
+        return
+    ids = session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).all()
+    for row, alert_id in zip(rows, ids, strict=True):
+        row["id"] = alert_id
+
+
+_DRAW_ALERT_IDS = text("SELECT nextval(pg_get_serial_sequence('alerts', 'id')) FROM generate_series(1, :n)")
 
 
 def event_facts(event: BorderEvent, opening_hours: Mapping[str, str | None] | None = None) -> EventFacts:
