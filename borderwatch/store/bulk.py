@@ -9,10 +9,13 @@ borderwatch.store.models only.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from operator import itemgetter
+from functools import lru_cache
+from itertools import chain
+from operator import is_, itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Connection, Row, Table, insert, select
@@ -31,6 +34,10 @@ _SQLITE_INSERT = (
     f"VALUES ({', '.join('?' * len(DETECTION_COLUMNS))})"
 )
 _SQLITE_MAX_PARAMS = 900  # below SQLite's default limit of 999 bound parameters per statement
+# INSERT ... RETURNING came with SQLite 3.35 (2021); an older library takes the select-then-insert path.
+_SQLITE_RETURNING = sqlite3.sqlite_version_info >= (3, 35, 0)
+_SQLITE_MAX_ROWS = 256  # rows per multi-row statement: a power of two, see _insert_sqlite_returning
+_NONES = (None,) * len(DETECTION_COLUMNS)
 
 _FLOAT_OR_NONE = frozenset((float, type(None)))
 DETECTIONS = cast(Table, DetectionRow.__table__)
@@ -162,10 +169,14 @@ def _driver_cursor(connection: Connection) -> Iterator[Any]:
 
 
 def _insert_sqlite(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> set[str]:
-    # The DB-API cursor's executemany directly: SQLAlchemy's per-row parameter processing costs
-    # several times more than the insert itself here.
+    # The DB-API cursor directly: SQLAlchemy's per-row parameter processing costs several times more
+    # than the insert itself here.
     raw = connection.connection.driver_connection
     assert raw is not None
+    if any(row[_EXTRA] is not None for row in rows):
+        rows = [(*row[:_EXTRA], _json(row[_EXTRA]), *row[_EXTRA + 1 :]) for row in rows]
+    if _SQLITE_RETURNING:
+        return _insert_sqlite_returning(raw, rows)
     ids = [row[0] for row in rows]
     existing: set[str] = set()
     for start in range(0, len(ids), _SQLITE_MAX_PARAMS):
@@ -173,10 +184,59 @@ def _insert_sqlite(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> s
         query = f"SELECT id FROM detections WHERE id IN ({','.join('?' * len(chunk))})"
         existing.update(found for (found,) in raw.execute(query, chunk))
     fresh = [row for row in rows if row[0] not in existing]
-    if any(row[_EXTRA] is not None for row in fresh):
-        fresh = [(*row[:_EXTRA], _json(row[_EXTRA]), *row[_EXTRA + 1 :]) for row in fresh]
     raw.executemany(_SQLITE_INSERT, fresh)
     return {row[0] for row in fresh}
+
+
+def _insert_sqlite_returning(raw: Any, rows: Sequence[tuple[Any, ...]]) -> set[str]:
+    """Rows grouped by which of their values are NULL, each group as multi-row `INSERT OR IGNORE ...
+    RETURNING id` statements naming only the columns that have values: a cartesian detection leaves
+    7 of the 16 columns empty, and binding and storing those NULLs one parameter at a time cost as much
+    as the rest of the row (13 -> 8 us per row here); RETURNING names the new ids, so no existence
+    check goes first. Statements hold 256, 128, ..., 1 rows, so a few texts serve every group size and
+    stay in the connection's statement cache."""
+    by_shape: dict[tuple[bool, ...], list[tuple[Any, ...]]] = {}
+    for row in rows:
+        shape = tuple(map(is_, row, _NONES))
+        group = by_shape.get(shape)
+        if group is None:
+            by_shape[shape] = [row]
+        else:
+            group.append(row)
+    inserted: set[str] = set()
+    max_params = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    for shape, group in by_shape.items():
+        values = _shape_values(shape)
+        largest = _SQLITE_MAX_ROWS
+        while largest > 1 and largest * (len(shape) - sum(shape)) > max_params:
+            largest //= 2
+        start = 0
+        while start < len(group):
+            size = largest
+            while size > len(group) - start:
+                size //= 2
+            chunk = group[start : start + size]
+            start += size
+            found = raw.execute(_sqlite_insert_returning(shape, size), list(chain.from_iterable(map(values, chunk))))
+            inserted.update(new for (new,) in found.fetchall())
+    return inserted
+
+
+@lru_cache(maxsize=256)
+def _shape_values(shape: tuple[bool, ...]) -> Any:
+    """A row's values in the columns that `shape` (True where NULL) says are set, as one tuple."""
+    kept = [index for index, null in enumerate(shape) if not null]
+    if len(kept) == 1:
+        only = kept[0]
+        return lambda row: (row[only],)
+    return itemgetter(*kept)
+
+
+@lru_cache(maxsize=256)
+def _sqlite_insert_returning(shape: tuple[bool, ...], size: int) -> str:
+    columns = [name for name, null in zip(DETECTION_COLUMNS, shape, strict=True) if not null]
+    one = f"({', '.join('?' * len(columns))})"
+    return f"INSERT OR IGNORE INTO detections ({', '.join(columns)}) VALUES {', '.join([one] * size)} RETURNING id"
 
 
 def _json(value: Any) -> str | None:

@@ -182,6 +182,32 @@ def test_bulk_insert_takes_integers_among_floats(make_service: ServiceFactory) -
     assert stored == {"i1": (1.0, 34.0, 41.25, 0.0, None), "i2": (0.5, 34.5, 41.0, None, {"k": 1})}
 
 
+def test_bulk_insert_of_many_shapes_and_sizes_stores_each_row_as_given_and_names_only_the_new(
+    make_service: ServiceFactory,
+) -> None:
+    from borderwatch.store.bulk import DETECTION_COLUMNS, insert_new_detections
+
+    service = make_service(fusion=False)
+
+    def row(n: int) -> tuple[Any, ...]:
+        # Cartesian, polar or both; speed, heading and extra present or not: many NULL patterns.
+        cartesian = (34.0 + n / 1e4, 41.0 - n / 1e4, 15.5) if n % 3 != 1 else (None, None, None)
+        polar = (100.0 + n, (n * 7.5) % 360.0, 10.0, 0.25) if n % 3 != 0 else (None, None, None, None)
+        return (f"r{n}", f"S{n % 4}", 1000.0 + n, "person", 0.5, *cartesian, *polar,
+                float(n % 5) if n % 2 else None, 90.0 if n % 7 == 0 else None, {"n": n} if n % 11 == 0 else None,
+                5.0)  # fmt: skip
+
+    earlier = [row(n) for n in range(0, 700, 3)]
+    rows = [row(n) for n in range(700)]
+    with service.engine.begin() as connection:
+        assert insert_new_detections(connection, earlier) == {r[0] for r in earlier}
+    with service.engine.begin() as connection:
+        assert insert_new_detections(connection, rows) == {r[0] for r in rows} - {r[0] for r in earlier}
+    with service.read() as session:
+        stored = {r.id: tuple(getattr(r, c) for c in DETECTION_COLUMNS) for r in session.scalars(select(DetectionRow))}
+    assert stored == {r[0]: r for r in rows}
+
+
 def test_track_points_are_stored_as_given_whatever_the_number_types(make_service: ServiceFactory) -> None:
     import numpy as np
 
