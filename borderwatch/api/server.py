@@ -4,11 +4,12 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 import uvicorn
@@ -31,7 +32,28 @@ def serve(settings: Settings, log_level: str = "info") -> None:
     keys_file = settings.data_dir / "sensor_keys.json"
     print(f"borderwatch: store {settings.store_url.split('@')[-1]}; {len(keys)} sensor keys in "
           f"{keys_file}; API docs http://{settings.host}:{settings.port}/docs")  # fmt: skip
-    uvicorn.run(create_app(service), host=settings.host, port=settings.port, log_level=log_level)
+    config = uvicorn.Config(create_app(service), host=settings.host, port=settings.port, log_level=log_level)
+    if not settings.ingest_access_log:  # after Config, which sets up uvicorn's loggers
+        logging.getLogger("uvicorn.access").addFilter(skip_ingest_lines)
+    server = uvicorn.Server(config)
+    with suppress(KeyboardInterrupt):
+        server.run()
+    if not server.started:
+        raise SystemExit(3)  # uvicorn.run's exit status when the server could not start
+
+
+INGEST_PATH = "/api/v1/detections"
+
+
+def skip_ingest_lines(record: logging.LogRecord) -> bool:
+    """An access log filter that drops the lines of ingest requests answered with success: under load
+    a sensor network posts hundreds of batches a second, and a line for each cost ~26 us a request
+    (~4 % of the service's time). Refused ones (4xx, 5xx) and every other request are still logged."""
+    args = record.args
+    # uvicorn's access line: (client, method, path with query, HTTP version, status)
+    if not (isinstance(args, tuple) and len(args) == 5 and isinstance(args[4], int) and args[4] < 400):
+        return True
+    return str(args[2]).split("?", 1)[0] != INGEST_PATH
 
 
 @dataclass

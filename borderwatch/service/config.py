@@ -40,6 +40,9 @@ class Settings(BaseModel):
         description="Tracker reordering lag (data seconds): later detections are fused out of "
         "sequence; null: the tracker's own (1 s)",
     )
+    ingest_access_log: bool = Field(
+        default=False, description="Write ingest requests (POST /api/v1/detections) to the access log too"
+    )
     bus_url: str = Field(default="", description="NATS JetStream server, e.g. nats://host:4222; empty: in-process")
     bus_stream: str = Field(default="BORDERWATCH", pattern=r"^[A-Za-z0-9_-]+$", description="JetStream stream name")
 

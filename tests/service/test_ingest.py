@@ -429,3 +429,21 @@ def test_a_broker_outage_after_the_commit_does_not_keep_detections_from_fusion(
     finally:
         service.stop()
     assert alerts, "the committed detections never reached fusion"
+
+
+def test_the_access_log_leaves_out_accepted_ingest_batches_only() -> None:
+    import logging
+
+    from borderwatch.api.server import skip_ingest_lines
+
+    def line(method: str, path: str, status: int) -> logging.LogRecord:
+        # As uvicorn's access logger makes it.
+        return logging.LogRecord("uvicorn.access", logging.INFO, "h11_impl.py", 1, '%s - "%s %s HTTP/%s" %d',
+                                 ("127.0.0.1:5000", method, path, "1.1", status), None)  # fmt: skip
+
+    assert not skip_ingest_lines(line("POST", "/api/v1/detections", 200))
+    assert not skip_ingest_lines(line("POST", "/api/v1/detections?x=1", 200))
+    for kept in (line("POST", "/api/v1/detections", 422), line("POST", "/api/v1/detections", 401),
+                 line("GET", "/api/v1/alerts", 200), line("POST", "/api/v1/detections/other", 200)):  # fmt: skip
+        assert skip_ingest_lines(kept)
+    assert skip_ingest_lines(logging.LogRecord("uvicorn.access", logging.INFO, "x", 1, "free text", None, None))
