@@ -655,8 +655,9 @@ def merge_pairs(
     array passes per batch. Tracks are predicted to `now`; pairs (a < b) within radius_m of each other
     are found by a sweep along x. Returns the pairs, `drop` (per track: a tentative within merge_m of a
     firm track), and per pair `alike` (both firm, within merge_m, moving alike within merge_speed_mps)
-    and `twin` (both firm, states within duplicate_chi2 of each other, and no sensor gave each of them a
-    detection within same_scan_s: last_take is each track's last detection time per sensor, -inf if none)."""
+    and `twin` (both firm, states within duplicate_chi2 of each other). None of the three holds for a
+    pair that one sensor gave a detection each within same_scan_s (last_take: each track's last detection
+    time per sensor, -inf if none): one scan seeing two objects has told them apart, however close."""
     n = x.shape[0]
     px = np.empty(n)
     py = np.empty(n)
@@ -672,6 +673,15 @@ def merge_pairs(
     s = np.empty((4, 4))
     for k in range(count):
         i, j = a[k], b[k]
+        # One sensor reporting both in one scan has told them apart (a convoy's vehicles 15 m apart,
+        # vehicles queued at a gate): never one object, however close and alike.
+        apart = False
+        for sensor in range(last_take.shape[1]):
+            if abs(last_take[i, sensor] - last_take[j, sensor]) < same_scan_s:
+                apart = True
+                break
+        if apart:
+            continue
         near = math.hypot(px[i] - px[j], py[i] - py[j]) < merge_m
         firm_i, firm_j = status[i] != TENTATIVE, status[j] != TENTATIVE
         if near and firm_j and not firm_i:
@@ -681,13 +691,7 @@ def merge_pairs(
         if not (firm_i and firm_j):
             continue
         alike[k] = near and math.hypot(x[i, 2] - x[j, 2], x[i, 3] - x[j, 3]) < merge_speed_mps
-        if _pair_distance2(x, p, t, logp, accel, i, j, now, diff, s) < duplicate_chi2:
-            twin[k] = True
-            # One sensor reporting both in one scan has told them apart (vehicles queued at a gate).
-            for sensor in range(last_take.shape[1]):
-                if abs(last_take[i, sensor] - last_take[j, sensor]) < same_scan_s:
-                    twin[k] = False
-                    break
+        twin[k] = _pair_distance2(x, p, t, logp, accel, i, j, now, diff, s) < duplicate_chi2
     return a, b, drop, alike, twin
 
 

@@ -215,12 +215,17 @@ class Tracker:
                 updated.append(rows_updated)
                 newly_confirmed.append(rows_confirmed)
                 before = len(tr)
-                self._initiate(batch, start + np.flatnonzero(left & ~gated_mask))
+                born = self._initiate(batch, start + np.flatnonzero(left & ~gated_mask))
                 if len(tr) > before:
                     last_take = np.vstack([last_take, np.full((len(tr) - before, last_take.shape[1]), -np.inf)])
+                    # A track's first detection is its take too: the merge's same-scan rule.
+                    last_take[np.arange(before, len(tr)), batch.sensor_code[born]] = batch.time[born]
                 continue
             remaining, gated = self._associate(batch, np.arange(start, stop), taken, updated, newly_confirmed)
-            self._initiate(batch, remaining[~gated])
+            before = len(tr)
+            born = self._initiate(batch, remaining[~gated])
+            if born.size:
+                taken.add(np.arange(before, len(tr)), batch.sensor_code[born], batch.time[born])
         if batch.time[0] < self.processed_until:
             self._bring_forward(held_at)
         rows = np.unique(np.concatenate(updated)) if updated else np.empty(0, np.int64)
@@ -340,16 +345,20 @@ class Tracker:
         logp -= np.logaddexp.reduce(logp, axis=1)[:, None]
         self.tracks.logp[ti] = np.maximum(logp, -30.0)  # never rule a class out for good
 
-    def _initiate(self, batch: DetectionBatch, rows: IntArray) -> None:
-        """Tentative tracks from detections no track could take; one per cluster of such detections."""
+    def _initiate(self, batch: DetectionBatch, rows: IntArray) -> IntArray:
+        """Tentative tracks from detections no track could take; one per cluster of such detections.
+        Returns the detections that started one, in the order of the tracks added."""
         if rows.size == 0:
-            return
+            return rows
         if rows.size > 1:
             # Two sensors seeing one new object in the same batch must not start two tracks.
             sigma = np.sqrt(batch.r[rows, 0, 0] + batch.r[rows, 1, 1])
             a, b, d = pairs_within(batch.z[rows, 0], batch.z[rows, 1], 3.0 * float(sigma.max()))
             if a.size:
                 close = d < 3.0 * np.maximum(sigma[a], sigma[b])
+                # ... but one sensor's two reports in one scan are two objects (a convoy's vehicles).
+                sensor, when = batch.sensor_code[rows], batch.time[rows]
+                close &= (sensor[a] != sensor[b]) | (np.abs(when[a] - when[b]) >= self.params.same_scan_s)
                 drop = np.zeros(rows.size, bool)
                 # In index order (a < b): a detection close to one kept before it starts no track.
                 for i, j in zip(a[close].tolist(), b[close].tolist(), strict=True):
@@ -374,6 +383,7 @@ class Tracker:
         self.tracks.add(x, pc, batch.time[rows].copy(), logp)
         n = len(self.tracks)
         self._classify(np.arange(n - k, n), cls, batch.class_conf[rows])
+        return rows
 
     def _merge(self, now: float, taken: _Taken, last_take: FloatArray | None) -> None:
         """Drop duplicate tracks of one object: tentatives on top of a confirmed track, and the
@@ -438,11 +448,7 @@ class Tracker:
         a, b = pairs[:, 0], pairs[:, 1]
         near = np.hypot(*(xy[a] - xy[b]).T) < p.merge_m
         firm_a, firm_b = tr.status[a] != TENTATIVE, tr.status[b] != TENTATIVE
-        drop = np.zeros(len(tr), bool)
-        drop[a[near & firm_b & ~firm_a]] = True
-        drop[b[near & firm_a & ~firm_b]] = True
         both = firm_a & firm_b
-        alike = both & near & (np.hypot(*(tr.x[a, 2:] - tr.x[b, 2:]).T) < p.merge_speed_mps)
         # Two tracks fed by different sensors' reports of one object keep each other alive (each takes
         # one of the reports): test their whole states, position and velocity, against their joint
         # uncertainty, and merge only a likeness that lasts, so two objects passing each other survive.
@@ -451,10 +457,17 @@ class Tracker:
             twin[both] = (
                 pair_distance2(tr.x, tr.p, tr.t, tr.logp, self._accel, a[both], b[both], now) < p.duplicate_chi2
             )
-        if np.any(twin):
-            # One sensor reporting both in one scan has told them apart (vehicles queued at a gate).
-            cand = np.flatnonzero(twin)
-            twin[cand[taken.seen_together(a[cand], b[cand], p.same_scan_s)]] = False
+        # One sensor reporting both in one scan has told them apart (a convoy's vehicles 15 m apart,
+        # vehicles queued at a gate): never one object, however close and alike.
+        cand = np.flatnonzero(near | twin)
+        apart = np.zeros(a.size, bool)
+        apart[cand[taken.seen_together(a[cand], b[cand], p.same_scan_s)]] = True
+        near &= ~apart
+        twin &= ~apart
+        drop = np.zeros(len(tr), bool)
+        drop[a[near & firm_b & ~firm_a]] = True
+        drop[b[near & firm_a & ~firm_b]] = True
+        alike = both & near & (np.hypot(*(tr.x[a, 2:] - tr.x[b, 2:]).T) < p.merge_speed_mps)
         return a, b, drop, alike, twin
 
     # ------------------------------------------------------------ life cycle

@@ -86,7 +86,10 @@ def test_merge_pairs_against_every_pair() -> None:
     assert sorted(zip(a.tolist(), b.tolist(), strict=True)) == sorted(zip(ea.tolist(), eb.tolist(), strict=True))
     assert 50 < a.size < 2000 and np.all(a < b)
     firm = status != TENTATIVE
-    near = dist[a, b] < merge_m
+    with np.errstate(invalid="ignore"):  # -inf - -inf: neither took one
+        one_scan = np.any(np.abs(last_take[a] - last_take[b]) < scan, axis=1)
+    # A pair one sensor saw in one scan is two objects: never dropped, merged or twinned.
+    near = (dist[a, b] < merge_m) & ~one_scan
     expected_drop = np.zeros(n, bool)
     expected_drop[a[near & firm[b] & ~firm[a]]] = True
     expected_drop[b[near & firm[a] & ~firm[b]]] = True
@@ -94,11 +97,11 @@ def test_merge_pairs_against_every_pair() -> None:
     both = firm[a] & firm[b]
     moving_alike = np.hypot(*(tr["x"][a, 2:] - tr["x"][b, 2:]).T) < speed
     np.testing.assert_array_equal(alike, both & near & moving_alike)
-    with np.errstate(invalid="ignore"):  # -inf - -inf: neither took one
-        one_scan = np.any(np.abs(last_take[a] - last_take[b]) < scan, axis=1)
     d2 = pair_distance2(tr["x"], tr["p"], tr["t"], tr["logp"], accel, a, b, now)
     np.testing.assert_array_equal(twin, both & (d2 < chi2) & ~one_scan)
     assert drop.any() and alike.any() and twin.any() and (both & (d2 < chi2) & one_scan).any()
+    # ... and the rule is what kept some pairs apart here: close, firm and alike but for the one scan.
+    assert (both & (dist[a, b] < merge_m) & moving_alike & one_scan).any()
 
 
 def test_compiled_kalman_step_is_predict_then_update() -> None:

@@ -323,3 +323,22 @@ def test_an_id_prefix_is_on_every_emitted_track_and_event_id_and_changes_nothing
         ] == b.events
         events += len(b.events)
     assert events and all(s.track_id.startswith("run7-T") for _, b in outputs for s in b.track_states)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_a_convoy_15_m_apart_keeps_two_tracks_and_two_crossings(toy_model: BorderModel, compiled: bool) -> None:
+    # Two vehicles 15 m apart drive across the line together, one camera reporting both in every scan:
+    # close and moving alike, but one scan seeing two objects has told them apart, so neither the
+    # confirmed-track merge nor the tentative drop may make them one track.
+    speed, gap_m = 12.0, 15.0
+    lead = walk(toy_model, 2.0, -2500.0, 2500.0, speed)
+    follow = walk(toy_model, 2.0, -2500.0 - gap_m, 2500.0 - gap_m, speed)
+    for seed in range(4):
+        detections = sorted(
+            cartesian(*lead, "cam-a", sigma=4.0, seed=seed, object_class="vehicle", prefix="l")
+            + cartesian(*follow, "cam-a", sigma=4.0, seed=seed + 50, object_class="vehicle", prefix="f"),
+            key=lambda d: d.time,
+        )
+        out = run(toy_model, detections, compiled=compiled)
+        assert crossings(out) == ["inbound", "inbound"], seed
+        assert len(confirmed_ids(out)) == 2, seed
