@@ -72,3 +72,16 @@ def test_subscriber_sees_only_what_is_published_after_it_subscribed(bus: Any) ->
     bus.publish("alert", {"n": "after"})
     assert wait_until(lambda: len(late) >= 1)
     assert late == [{"n": "after"}]
+
+
+def test_wanted_says_whether_a_message_would_reach_anyone(bus: Any) -> None:
+    from borderwatch.bus import MemoryBus
+
+    # In process, a topic nobody listens to is not wanted (the service skips building its messages);
+    # a broker keeps messages for subscribers elsewhere and later, so there every topic is wanted.
+    local = isinstance(bus, MemoryBus)
+    assert bus.wanted("track") is not local
+    unsubscribe = bus.subscribe("track", lambda _: None)
+    assert bus.wanted("track") is True and bus.wanted("alert") is not local
+    unsubscribe()
+    assert bus.wanted("track") is not local

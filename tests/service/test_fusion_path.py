@@ -201,3 +201,46 @@ def test_a_replay_faster_than_real_time_is_fused_whole(make_service: ServiceFact
     assert skipped.get("ahead_of_clock", 0.0) == 0.0 and skipped.get("late", 0.0) == 0.0
     with service.read() as session:
         assert "border_crossing" in session.scalars(select(AlertRow.type)).all()
+
+
+def test_the_alert_writer_keeps_one_open_alert_per_track_and_type_with_calls_in_flight_and_stop_drains_it(
+    make_service: ServiceFactory,
+) -> None:
+    from borderwatch.fusion.types import BorderEvent
+    from borderwatch.service.core import _FusionCall
+    from borderwatch.store.models import AlertRow, AuditRow
+
+    service = make_service(fusion_lag_s=0.5)
+    stored_when_pushed: list[tuple[int, int]] = []
+
+    def on_alert(alert: dict[str, Any]) -> None:  # on the writer thread: the alert is committed already (calls
+        with service.read() as session:  # stored together are pushed after their one commit: maybe further on)
+            row = session.get(AlertRow, alert["id"])
+            stored_when_pushed.append((row.updates if row else 0, alert["updates"]))
+
+    service.bus.subscribe("alert", on_alert)
+
+    def breach(n: int, track: str) -> BorderEvent:
+        return BorderEvent(event_id=f"b{n}", type="barrier_breach", time=NIGHT + n, lat=34.0, lon=41.0,
+                           track_ids=(track,), object_class="vehicle", class_prob=0.9, sector=None, km=5.0,
+                           direction="inbound")  # fmt: skip
+
+    service.start()
+    try:
+        # Three calls queue up while the writer is held (another transaction has the store): the second
+        # and third name the track the first one opens an alert for, before that alert is committed.
+        with service.audit_lock:
+            for n, track in enumerate(("A", "A", "B")):
+                states = [state(track, NIGHT + n, lat=34.0 + n * 1e-4)]
+                service.history.add(states)
+                service._outputs.put(_FusionCall(states, [breach(n, track)], {}, NIGHT, NIGHT))
+    finally:
+        service.stop()  # returns once everything handed to the writer is stored and pushed
+    with service.read() as session:
+        alerts = {a.dedup_key: (a.updates, a.event_ids, a.track_ids) for a in session.scalars(select(AlertRow))}
+        audited = session.scalars(select(AuditRow.action).where(AuditRow.entity == "alert")).all()
+        tracks = session.scalars(select(TrackRow.track_id)).all()
+    assert alerts == {"barrier_breach:A": (2, ["b0", "b1"], ["A"]), "barrier_breach:B": (1, ["b2"], ["B"])}
+    assert sorted(audited) == ["alert.create", "alert.create", "alert.update"]
+    assert sorted(tracks) == ["A", "B"]  # every alert's track is stored with it
+    assert len(stored_when_pushed) == 3 and all(stored >= sent >= 1 for stored, sent in stored_when_pushed)
