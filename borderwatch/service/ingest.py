@@ -157,11 +157,13 @@ def _common_detection(item: Any) -> Detection | None:
     )  # fmt: skip
 
 
-class _WireDetection(msgspec.Struct, tag="detection", tag_field="type"):
+class _WireDetection(msgspec.Struct, tag="detection", tag_field="type", gc=False):
     """A detection on the wire, every field present well-formed (the bounds are parse_record's):
     cartesian, polar or both. Whether each position form is whole is checked after decoding. Anything
     else — a field out of range, a bool for a number — fails to decode, and the batch goes to
-    parse_record, which names the field. Unknown keys are ignored, as parse_record ignores them."""
+    parse_record, which names the field. Unknown keys are ignored, as parse_record ignores them. Not
+    tracked by the garbage collector (gc=False: its fields are strings, numbers and raw bytes, no cycles),
+    so a batch's wire structs do not bring on collections of the whole heap."""
 
     id: str
     sensor_id: str
@@ -182,7 +184,7 @@ class _WireDetection(msgspec.Struct, tag="detection", tag_field="type"):
     extra: msgspec.Raw = msgspec.Raw()
 
 
-class _WireHeartbeat(msgspec.Struct, tag="heartbeat", tag_field="type"):
+class _WireHeartbeat(msgspec.Struct, tag="heartbeat", tag_field="type", gc=False):
     sensor_id: str
     time: str
     status: str | None = None
