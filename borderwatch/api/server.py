@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import uvicorn
 
-from borderwatch.api.app import create_app
+from borderwatch.api.app import INGEST_PATH, create_app
 from borderwatch.service import Service, Settings
 
 
@@ -40,9 +40,6 @@ def serve(settings: Settings, log_level: str = "info") -> None:
         server.run()
     if not server.started:
         raise SystemExit(3)  # uvicorn.run's exit status when the server could not start
-
-
-INGEST_PATH = "/api/v1/detections"
 
 
 def skip_ingest_lines(record: logging.LogRecord) -> bool:

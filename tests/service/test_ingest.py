@@ -447,3 +447,48 @@ def test_the_access_log_leaves_out_accepted_ingest_batches_only() -> None:
                  line("GET", "/api/v1/alerts", 200), line("POST", "/api/v1/detections/other", 200)):  # fmt: skip
         assert skip_ingest_lines(kept)
     assert skip_ingest_lines(logging.LogRecord("uvicorn.access", logging.INFO, "x", 1, "free text", None, None))
+
+
+def test_the_ingest_route_answers_ahead_of_the_middleware_as_through_it(
+    make_service: ServiceFactory, border_model: BorderModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from borderwatch.api import app as api_app
+    from borderwatch.api.server import running_server
+
+    service = make_service(fusion=False)
+    sensor = border_model.sensors[0].properties.id
+    key = service.issue_sensor_key(sensor, "test")
+    batch = crossing(border_model, sensor, prefix="lane", points=3)
+    problem = "application/problem+json"
+    with running_server(service) as server, httpx.Client(base_url=server.url, timeout=20) as http:
+        app = server.server.config.app
+        lane, taken = app.ingest_lane, []
+
+        async def counted(scope: Any, receive: Any, send: Any) -> None:
+            taken.append(scope["path"])
+            await lane(scope, receive, send)
+
+        monkeypatch.setattr(app, "ingest_lane", counted)
+        good = http.post("/api/v1/detections", json=batch, headers={"X-Sensor-Key": key})
+        assert good.status_code == 200 and good.json()["accepted"] == 3
+        unknown = http.post("/api/v1/detections", json=batch, headers={"X-Sensor-Key": "nope"})
+        assert unknown.status_code == 401 and unknown.headers["content-type"].startswith(problem)
+        assert unknown.json()["instance"] == "/api/v1/detections"
+        assert 'borderwatch_ingest_refused_total{why="unauthorized"} 1.0' in http.get("/metrics").text
+        # A body over the limit, with or without Content-Length: 413, nothing read past the limit.
+        monkeypatch.setattr(api_app, "MAX_BODY_BYTES", 1000)
+        body = orjson.dumps(crossing(border_model, sensor, prefix="big", points=20))
+        for content in (body, iter([body[:600], body[600:]])):  # bytes, then chunked
+            big = http.post("/api/v1/detections", content=content, headers={"X-Sensor-Key": key})
+            assert big.status_code == 413 and big.headers["content-type"].startswith(problem), big.text
+        monkeypatch.setattr(api_app, "MAX_BODY_BYTES", 64 << 20)
+
+        def broken(items: Any, sensor_id: str | None) -> Any:
+            raise RuntimeError("the writer is gone")
+
+        monkeypatch.setattr(service, "submit_ingest", broken)
+        crash = http.post("/api/v1/detections", json=batch, headers={"X-Sensor-Key": key})
+        assert crash.status_code == 500 and crash.json()["detail"] == "RuntimeError: the error is logged"
+        assert taken == ["/api/v1/detections"] * 5
+    with service.read() as session:
+        assert set(session.scalars(select(DetectionRow.id))) == {"lane0", "lane1", "lane2"}
