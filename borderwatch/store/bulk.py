@@ -19,7 +19,7 @@ from operator import is_, itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Connection, Row, Table, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 
 from borderwatch.store.models import DetectionRow, SensorHealthRow, TrackPointRow, TrackRow
@@ -91,23 +91,50 @@ def _binary_columns(rows: Sequence[tuple[Any, ...]], types: Sequence[str]) -> li
     return columns
 
 
+_track_values = itemgetter(*TRACK_COLUMNS)
+_TRACK_UPDATE = ", ".join(f"{c} = excluded.{c}" for c in TRACK_COLUMNS if c not in ("track_id", "first_time"))
+_TRACK_UPSERT_TAIL = f" ON CONFLICT (track_id) DO UPDATE SET {_TRACK_UPDATE} WHERE tracks.time <= excluded.time"
+_SQLITE_TRACKS = (
+    f"INSERT INTO tracks ({', '.join(TRACK_COLUMNS)}) VALUES ({', '.join('?' * len(TRACK_COLUMNS))})"
+    + _TRACK_UPSERT_TAIL
+)
+_PG_TRACK_TYPES = ("text", "float8", "float8", "float8", "float8", "text", "float8", "float8", "float8", "text",
+                   "text", "float8")  # fmt: skip
+_PG_TRACKS = (
+    f"INSERT INTO tracks ({', '.join(TRACK_COLUMNS)}) SELECT * FROM unnest("
+    + ", ".join(f"%b::{t}[]" for t in _PG_TRACK_TYPES)
+    + ")"
+    + _TRACK_UPSERT_TAIL
+)
+
+
 def upsert_tracks(connection: Connection, tracks: Sequence[Mapping[str, Any]]) -> None:
     """Insert or update tracks' latest states (keys TRACK_COLUMNS, one per track id) in one statement;
     an existing track keeps its first_time, and a state older than the stored one is not written (two
-    writers may store states of one track in either order)."""
+    writers may store states of one track in either order). Driver-level, as for track points: Core's
+    per-row parameter processing cost more than the upsert (the history writer's largest part)."""
     if not tracks:
         return
     dialect = connection.dialect.name
     if dialect not in ("sqlite", "postgresql"):
         raise NotImplementedError(f"track upsert on {dialect!r}: only SQLite and PostgreSQL are supported")
-    module: Any = sqlite if dialect == "sqlite" else postgresql
-    statement = module.insert(TRACKS)
-    changed = {c: statement.excluded[c] for c in TRACK_COLUMNS if c not in ("track_id", "first_time")}
-    newer = TRACKS.c.time <= statement.excluded.time
-    upsert = statement.on_conflict_do_update(index_elements=["track_id"], set_=changed, where=newer)
     # In track id order, so two writers upserting overlapping tracks lock their rows in the same order
     # (PostgreSQL would otherwise end one of them as a deadlock).
-    connection.execute(upsert, sorted(tracks, key=lambda t: str(t["track_id"])))
+    rows = sorted(map(_track_values, tracks), key=lambda row: str(row[0]))
+    if dialect == "sqlite":
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        raw.executemany(_SQLITE_TRACKS, rows)
+    elif connection.dialect.driver == "psycopg":
+        with _driver_cursor(connection) as cursor:
+            cursor.execute(_PG_TRACKS, _binary_columns(rows, _PG_TRACK_TYPES))
+    else:
+        statement = postgresql.insert(TRACKS)
+        changed = {c: statement.excluded[c] for c in TRACK_COLUMNS if c not in ("track_id", "first_time")}
+        upsert = statement.on_conflict_do_update(
+            index_elements=["track_id"], set_=changed, where=TRACKS.c.time <= statement.excluded.time
+        )
+        connection.execute(upsert, [dict(zip(TRACK_COLUMNS, row, strict=True)) for row in rows])
 
 
 def insert_new_detections(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> set[str]:
