@@ -144,6 +144,7 @@ class BorderEventDetector:
             table.prev_off[i] = last[k]
             table.prev_xy[i] = table.x[i, :2]
             table.prev_t[i] = table.t[i]
+            table.near_t[i] = table.t[i] if abs(last[k]) <= self.params.gate_approach_m else np.nan
             if born_at_gate[k]:
                 # Born at an official crossing, where the queue stands on the line and its detections fall
                 # either side of it: the track has a side to leave only once it has been deep on it.
@@ -250,8 +251,9 @@ class BorderEventDetector:
         # once the track is firmly on the other side, so noise around the line never alerts.
         found, found_t, found_xy, found_side = crossing_sides(
             rows, off, xy, t, at_port, table.prev_off, table.prev_xy, table.prev_t, table.cross_t, table.cross_xy,
-            table.side, table.side_depth, table.jump, p.crossing_hysteresis_m, p.official_crossing_hysteresis_m,
-            p.crossing_at_gate, p.crossing_evidence_m, p.crossing_jump_nis,
+            table.side, table.side_depth, table.jump, table.near_t, table.approach_s, p.crossing_hysteresis_m,
+            p.official_crossing_hysteresis_m, p.crossing_at_gate, p.crossing_evidence_m, p.crossing_jump_nis,
+            p.gate_approach_m, p.gate_approach_s, p.gate_run_m, p.gate_run_s,
         )  # fmt: skip
         for k, t_cross, point, new_side in zip(
             found.tolist(), found_t.tolist(), found_xy, found_side.tolist(), strict=True

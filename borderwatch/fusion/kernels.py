@@ -710,11 +710,17 @@ def crossing_sides(
     side: Int8Array,
     side_depth: FloatArray,
     jump: FloatArray,
+    near_t: FloatArray,
+    approach_s: FloatArray,
     hysteresis_m: float,
     port_hysteresis_m: float,
     crossing_at_gate: bool,
     evidence_m: float,
     jump_nis: float,
+    gate_approach_m: float,
+    gate_approach_s: float,
+    gate_run_m: float,
+    gate_run_s: float,
 ) -> tuple[IntArray, FloatArray, FloatArray, Int8Array]:  # pragma: no cover - compiled
     """The border_crossing state machine over updated tracks (rows, each once; off: their signed offsets),
     one pass instead of some thirty array passes; the table's side columns change in place.
@@ -722,8 +728,12 @@ def crossing_sides(
     Remembers where the raw offset first changed sign since the track was last firmly on a side, and
     reports a crossing once the track is firmly (hysteresis; wider in an official crossing's band) on the
     other side with evidence on both: deep enough on the side it left, no jump on the way over. At an
-    official crossing (crossing_at_gate), reaching the line from a known side is the crossing. Returns, per
-    crossing, the index into rows, its time and point, and the new side (+1 home, -1 neighbour)."""
+    official crossing (crossing_at_gate), reaching the line from a known side is the crossing, provided the
+    track was seen approaching it: at least gate_approach_s from gate_approach_m out to the line (near_t: when
+    it came that close, approach_s: how long it took to the line). A faster side change there counts only
+    once the track is gate_run_m past the line, within gate_run_s of the line; a track that does neither has
+    lost its side in the queue (0: it must show evidence_m on a side again). Returns, per crossing, the index
+    into rows, its time and point, and the new side (+1 home, -1 neighbour)."""
     n = rows.size
     found = np.empty(n, np.int64)
     found_t = np.empty(n)
@@ -735,16 +745,37 @@ def crossing_sides(
         o = off[k]
         sign = 1.0 if o > 0.0 else (-1.0 if o < 0.0 else 0.0)
         prev = prev_off[i]
+        # When the track came within gate_approach_m of the line (interpolated between located states).
+        entered = near_t[i]
+        if np.isfinite(prev) and abs(prev) > gate_approach_m and (abs(o) <= gate_approach_m or prev * o < 0.0):
+            edge = gate_approach_m if prev > 0.0 else -gate_approach_m
+            entered = prev_t[i] + (prev - edge) / (prev - o) * (t[k] - prev_t[i])
+        elif not np.isfinite(prev):
+            entered = t[k]
         if np.isfinite(prev) and prev * o < 0.0 and np.isnan(cross_t[i]):
             frac = prev / (prev - o)
             cross_t[i] = prev_t[i] + frac * (t[k] - prev_t[i])
             cross_xy[i, 0] = prev_xy[i, 0] + frac * (xy[k, 0] - prev_xy[i, 0])
             cross_xy[i, 1] = prev_xy[i, 1] + frac * (xy[k, 1] - prev_xy[i, 1])
+            approach_s[i] = cross_t[i] - entered if np.isfinite(entered) else 0.0
+        near_t[i] = entered if abs(o) <= gate_approach_m else np.nan
         band = port_hysteresis_m if at_port[k] else hysteresis_m
         firm = int(sign) if abs(o) > band else 0
         old = int(side[i])
         if crossing_at_gate and at_port[k] and old != 0 and np.isfinite(cross_t[i]) and sign == -old:
             firm = -old
+        if at_port[k] and old != 0 and np.isfinite(cross_t[i]) and approach_s[i] < gate_approach_s:
+            # Too fast for a gate, where traffic crawls up and stops: a track drawn into the queue's detections
+            # at speed (one that lagged a braking vehicle) unless it keeps going; one that comes back, or is
+            # still at the line gate_run_s on, has lost its side in the queue.
+            back = sign == old and abs(o) > band
+            if back or (t[k] - cross_t[i] > gate_run_s and abs(o) <= band):
+                side[i] = 0
+                side_depth[i] = 0.0
+                cross_t[i] = np.nan
+                continue
+            if firm == -old and abs(o) < gate_run_m:
+                firm = 0
         if firm != 0 and old != 0 and firm != old and side_depth[i] >= evidence_m and jump[i] <= jump_nis:
             found[count] = k
             if np.isfinite(cross_t[i]):
@@ -827,5 +858,6 @@ def preload() -> None:
     loiter_due(rows, f1, f2, f1, np.zeros((n, 2)), t.copy(), np.zeros(n, bool), 3000.0, 150.0, 300.0)
     crossing_sides(
         rows, f1, f2, f1, np.zeros(1, bool), t.copy(), np.zeros((n, 2)), t.copy(), np.full(n, np.nan),
-        np.zeros((n, 2)), np.zeros(n, np.int8), t.copy(), t.copy(), 30.0, 30.0, True, 80.0, np.inf,
+        np.zeros((n, 2)), np.zeros(n, np.int8), t.copy(), t.copy(), t.copy(), t.copy(), 30.0, 30.0, True, 80.0,
+        np.inf, 100.0, 10.0, 200.0, 30.0,
     )  # fmt: skip

@@ -78,6 +78,12 @@ class EventParams:
     crossing_evidence_m: float = 80.0  # after its first side change, a crossing needs the track to have been
     # this far past the line on the side it left: a track wavering about the line (or hopping between vehicles
     # queued on it) has no side to leave; a first crossing needs no depth (coverage may start near the line)
+    gate_approach_m: float = 100.0  # at an official crossing, where traffic crawls up to the gate and stops, a
+    gate_approach_s: float = 10.0  # side change counts only if the track took this long from gate_approach_m out
+    # to the line (a track that lagged a braking vehicle is drawn into the queue's detections at speed) ...
+    gate_run_m: float = 200.0  # ... or, faster, once it is this far past the line (a vehicle running the gate) ...
+    gate_run_s: float = 60.0  # ... and if it comes back, or is still at the line this long after reaching it, its
+    # side is lost in the queue: like a track born there, it must show crossing_evidence_m on a side again
     crossing_max_speed_mps: float = 30.0  # a track crossing faster than any object moves (the vehicle class's
     # max_speed_mps) is strung from several objects' detections: its crossing is not reported
     duplicate_crossing_s: float = 20.0  # a crossing by a track first seen at most this long (s) before it, within

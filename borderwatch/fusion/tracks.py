@@ -43,6 +43,8 @@ class TrackTable:
         "cross_xy",
         "side_depth",
         "jump",
+        "near_t",
+        "approach_s",
         "barrier_side",
         "barrier_armed",
         "loiter_xy",
@@ -75,6 +77,10 @@ class TrackTable:
         # between two targets shows as one large innovation)
         self.side_depth: FloatArray = np.empty(0)
         self.jump: FloatArray = np.empty(0)
+        # at an official crossing: when the track came within gate_approach_m of the line, and how long it
+        # took from there to the line at its last side change (traffic at a gate crawls up to it)
+        self.near_t: FloatArray = np.empty(0)
+        self.approach_s: FloatArray = np.empty(0)
         self.barrier_side: npt.NDArray[np.int8] = np.empty((0, n_barriers), np.int8)
         self.barrier_armed: BoolArray = np.empty((0, n_barriers), bool)
         self.loiter_xy: FloatArray = np.empty((0, 2))
@@ -111,6 +117,8 @@ class TrackTable:
             "cross_xy": np.full((k, 2), np.nan),
             "side_depth": np.full(k, np.inf),
             "jump": np.zeros(k),
+            "near_t": nan,
+            "approach_s": np.full(k, np.inf),
             "barrier_side": np.zeros((k, self.n_barriers), np.int8),
             "barrier_armed": np.ones((k, self.n_barriers), bool),
             "loiter_xy": x[:, :2].copy(),
