@@ -155,10 +155,37 @@ class BorderEventDetector:
                 frac = first[k] / (first[k] - last[k])
                 t_cross = table.first_t[i] + frac * (table.t[i] - table.first_t[i])
                 xy = table.first_z[i] + frac * (table.x[i, :2] - table.first_z[i])
+                if self._too_fast_for_the_gate(table, i, first[k], last[k], t_cross, xy):
+                    # Left to the crossing state machine (kernels.crossing_sides): reported once the track is
+                    # gate_run_m past the line, or its side is lost in the queue.
+                    table.side[i] = s0
+                    if born_at_gate[k]:
+                        table.side_depth[i] = abs(first[k])  # its evidence on the side it left (checked above)
+                    table.cross_t[i] = t_cross
+                    table.cross_xy[i] = xy
+                    continue
                 # Judged after this batch's updates (on_updates): a crossing the track's older twin reports
                 # there came first, whichever order the two were found in.
                 self._confirmed_crossings.append((i, t_cross, np.array(xy, dtype=np.float64), s1))
         return events
+
+    def _too_fast_for_the_gate(
+        self, table: TrackTable, i: int, first: float, last: float, t_cross: float, xy: FloatArray
+    ) -> bool:
+        """Whether a side change made while tentative, at an official crossing, took less than gate_approach_s
+        from gate_approach_m out to the line (the track moving straight from its first detection to its state);
+        records that time in approach_s. Not when the track is already gate_run_m past the line."""
+        p = self.params
+        if p.gate_approach_s <= 0.0 or abs(last) >= p.gate_run_m or self._port(xy) is None:
+            return False
+        t0, t1 = float(table.first_t[i]), float(table.t[i])
+        entered = (
+            t0
+            if abs(first) <= p.gate_approach_m
+            else t0 + (abs(first) - p.gate_approach_m) / abs(first - last) * (t1 - t0)
+        )
+        table.approach_s[i] = t_cross - entered
+        return bool(table.approach_s[i] < p.gate_approach_s)
 
     def _report_confirmed_crossings(self, table: TrackTable, now: float) -> list[BorderEvent]:
         events: list[BorderEvent] = []

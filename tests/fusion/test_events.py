@@ -276,6 +276,13 @@ def test_a_track_drawn_into_a_gates_queue_at_speed_has_not_crossed(toy_model: Bo
         detections = _queue(model, seed) + cartesian(*drawn_in, sigma=8.0, seed=seed, object_class="vehicle")
         assert kinds(run(model, detections), "border_crossing") == [], seed
         assert len(kinds(run(model, detections, gate_approach_s=0.0), "border_crossing")) == 1, seed
+    # The same for a track first seen 130 m out and confirmed only once past the line (a side change while
+    # tentative) that drifts back to the gate and stays there: it has not crossed either.
+    first_seen_late = _legs(T0, walk(model, 9.5, -130.0, 40.0, 17.0), walk(model, 9.5, 40.0, 0.0, 2.0, pause_s=300.0))
+    for seed in range(3):
+        late = cartesian(*first_seen_late, sigma=5.0, every=5, seed=seed, object_class="vehicle", prefix="late-")
+        assert kinds(run(model, late), "border_crossing") == [], seed
+        assert len(kinds(run(model, late, gate_approach_s=0.0), "border_crossing")) == 1, seed
     # Near misses: the same vehicle crawling the last 300 m up to the gate has crossed on reaching it, and one
     # that runs the gate at 16 m/s has crossed once it is well past it (reported at the line).
     crawls = _legs(T0, walk(model, 9.5, -3000.0, -300.0, 16.0), walk(model, 9.5, -300.0, 0.0, 2.0, pause_s=300.0))
