@@ -18,6 +18,7 @@ from borderwatch.alerts import AlertRules, EventFacts, LifecycleError, check_tra
 from borderwatch.alerts.rules import PRIORITIES, Priority
 from borderwatch.fusion.types import BorderEvent
 from borderwatch.service import audit
+from borderwatch.store.bulk import insert_rows
 from borderwatch.store.models import AlertRow, AlertTransitionRow, EventRow, PatrolRow
 
 ALERT_FIELDS = (
@@ -115,11 +116,12 @@ def apply_events(
         entries.append(audit.Entry(now, "system", "alert.update", "alert", str(alert.id), before, after))
         changes.append(AlertChange(after, False))
         event_row["alert_id"] = alert.id
-    # Core inserts of the tables: the ORM's bulk path checks every row's keys against the mapper.
+    # Driver-level inserts of the tables: the ORM's bulk path checks every row's keys against the mapper, and
+    # Core's executemany processes each row in Python (and PostgreSQL runs a statement per row).
     if event_rows:
-        session.execute(insert(_table(EventRow)), event_rows)
+        insert_rows(session.connection(), _table(EventRow), event_rows)
     if transitions:
-        session.execute(insert(_table(AlertTransitionRow)), transitions)
+        insert_rows(session.connection(), _table(AlertTransitionRow), transitions)
     audit.append_many(session, entries)
     return changes
 
@@ -134,7 +136,7 @@ def _insert_alerts(session: Session, rows: list[dict[str, Any]]) -> None:
         drawn = session.scalars(_DRAW_ALERT_IDS, {"n": len(rows)}).all()
         for row, alert_id in zip(rows, sorted(drawn), strict=True):
             row["id"] = alert_id
-        session.execute(insert(table), rows)
+        insert_rows(session.connection(), table, rows)
         return
     ids = session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).all()
     for row, alert_id in zip(rows, ids, strict=True):

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session
 
+from borderwatch.store.bulk import insert_rows
 from borderwatch.store.models import AuditRow
 
 GENESIS = "0" * 64
@@ -101,7 +102,7 @@ def append_many(session: Session, entries: Sequence[Entry]) -> None:
                      "entity_id": e.entity_id, "before": before, "after": after, "prev_hash": prev,
                      "hash": digest})  # fmt: skip
         prev = digest
-    session.execute(insert(cast(Table, AuditRow.__table__)), rows)  # Core: the ORM's bulk path checks every row
+    insert_rows(session.connection(), cast(Table, AuditRow.__table__), rows)  # one statement, driver-level
     _move_head(session, seq, prev)
 
 

@@ -3,7 +3,7 @@ points and the tracks' latest states in one statement each, through SQLAlchemy C
 rather than the ORM's per-object unit of work.
 
 The caller owns the transaction (a Connection from `engine.begin()`). May import sqlalchemy and
-borderwatch.store.models only.
+borderwatch.store.models and .db only.
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from itertools import chain
 from operator import is_, itemgetter
 from typing import Any, cast
 
-from sqlalchemy import Connection, Row, Table, insert, select
+from sqlalchemy import JSON, Boolean, Connection, Float, Integer, Row, String, Table, insert, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 
+from borderwatch.store.db import json_text
 from borderwatch.store.models import DetectionRow, SensorHealthRow, TrackPointRow, TrackRow
 
 DETECTION_COLUMNS = (
@@ -315,3 +316,55 @@ def touch_sensors(connection: Connection, seen: Mapping[str, SensorSeen], now: f
     if not back:
         return []
     return list(connection.execute(select(health).where(health.c.sensor_id.in_(back))))
+
+
+def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert `rows` (dicts with the same keys: column names) into `table` in one statement, driver-level:
+    PostgreSQL one `INSERT ... SELECT FROM unnest(arrays)`, SQLite `executemany`. JSON columns are written
+    as the engine writes them (`json_text`, None as JSON null). For a burst of alerts, their events,
+    transitions and audit entries: Core's executemany processed each row in Python and PostgreSQL ran one
+    statement per row (~30 µs of client CPU per row, twice the wall time of one array statement)."""
+    if not rows:
+        return
+    names = list(rows[0])
+    kinds = [_column_kind(table.c[name].type) for name in names]
+    dialect = connection.dialect.name
+    if None in kinds or not (dialect == "sqlite" or connection.dialect.driver == "psycopg"):
+        connection.execute(insert(table), list(rows))  # a column type this path does not know, or another driver
+        return
+    columns: list[list[Any]] = []
+    for name, kind in zip(names, kinds, strict=True):
+        values = [row[name] for row in rows]
+        if kind == "json":
+            values = list(map(json_text, values))
+        elif kind == "float8" and not set(map(type, values)) <= _FLOAT_OR_NONE:
+            values = [None if value is None else float(value) for value in values]
+        columns.append(values)
+    if dialect == "sqlite":
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        raw.executemany(
+            f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+            zip(*columns, strict=True),
+        )
+        return
+    # Binary arrays where psycopg takes one element type (no text escaping of long JSON), text ones for the
+    # integers (whose binary width psycopg picks by value).
+    arrays = ", ".join(f"{'%s' if kind in ('int8', 'bool') else '%b'}::{kind}[]" for kind in kinds)
+    with _driver_cursor(connection) as cursor:
+        cursor.execute(f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays})", columns)
+
+
+def _column_kind(column_type: Any) -> str | None:
+    """The PostgreSQL array element type insert_rows sends a column as (None: not one it knows)."""
+    if isinstance(column_type, JSON):
+        return "json"
+    if isinstance(column_type, Float):
+        return "float8"
+    if isinstance(column_type, Boolean):
+        return "bool"
+    if isinstance(column_type, Integer):
+        return "int8"
+    if isinstance(column_type, String):  # Text too
+        return "text"
+    return None
