@@ -673,6 +673,13 @@ def merge_pairs(
     s = np.empty((4, 4))
     for k in range(count):
         i, j = a[k], b[k]
+        near = math.hypot(px[i] - px[j], py[i] - py[j]) < merge_m
+        firm_i, firm_j = status[i] != TENTATIVE, status[j] != TENTATIVE
+        both = firm_i and firm_j
+        alike_k = both and near and math.hypot(x[i, 2] - x[j, 2], x[i, 3] - x[j, 3]) < merge_speed_mps
+        twin_k = both and _pair_distance2(x, p, t, logp, accel, i, j, now, diff, s) < duplicate_chi2
+        if not (near or twin_k):
+            continue
         # One sensor reporting both in one scan has told them apart (a convoy's vehicles 15 m apart,
         # vehicles queued at a gate): never one object, however close and alike.
         apart = False
@@ -682,16 +689,12 @@ def merge_pairs(
                 break
         if apart:
             continue
-        near = math.hypot(px[i] - px[j], py[i] - py[j]) < merge_m
-        firm_i, firm_j = status[i] != TENTATIVE, status[j] != TENTATIVE
         if near and firm_j and not firm_i:
             drop[i] = True
         if near and firm_i and not firm_j:
             drop[j] = True
-        if not (firm_i and firm_j):
-            continue
-        alike[k] = near and math.hypot(x[i, 2] - x[j, 2], x[i, 3] - x[j, 3]) < merge_speed_mps
-        twin[k] = _pair_distance2(x, p, t, logp, accel, i, j, now, diff, s) < duplicate_chi2
+        alike[k] = alike_k
+        twin[k] = twin_k
     return a, b, drop, alike, twin
 
 
