@@ -338,7 +338,9 @@ def _latency(console: Console, model: Any, workdir: Path) -> None:
             live_ok, _live_s, behind = drive_live(live, http_sender(url, keys, posting), posting)
             drained = time.monotonic()
             time.sleep(lag + 0.5)  # what the tracker still holds back is released by the clock, if it is told it
-            while samples(http, "borderwatch_fusion_queue_batches") > 0 and time.monotonic() - drained < 120:
+            # fused, and the alerts stored and pushed
+            waiting = ("borderwatch_fusion_queue_batches", "borderwatch_alert_queue_calls")
+            while any(samples(http, name) > 0 for name in waiting) and time.monotonic() - drained < 120:
                 time.sleep(0.2)
             failed = samples(http, "borderwatch_fusion_errors_total")
             if failed:

@@ -182,6 +182,7 @@ class Service:
         # call's alerts committed, while the tracker goes on with the next detections.
         self._outputs: queue.Queue[_FusionCall | None] = queue.Queue(maxsize=ALERT_QUEUE_CALLS)
         self._alert_writer: threading.Thread | None = None
+        self._alert_writing = 0  # calls the alert writer has taken and not yet stored and pushed
         self.latencies: deque[float] = deque(maxlen=100_000)  # ingest→alert seconds, for the benchmark
         # the same split by stage (STAGES): where an alert's latency went
         self.stage_latencies: dict[str, deque[float]] = {stage: deque(maxlen=100_000) for stage in STAGES}
@@ -208,6 +209,9 @@ class Service:
             for q in (0.5, 0.99):
                 self.m_stage.labels(stage, str(q)).set_function(_quantile_of(self.stage_latencies[stage], q))
         self.m_queue = Gauge("borderwatch_fusion_queue_batches", "Batches waiting for fusion", registry=r)
+        self.m_alert_queue = Gauge("borderwatch_alert_queue_calls", "Tracker calls whose output waits for the alert "
+                                   "writer", registry=r)  # fmt: skip
+        self.m_alert_queue.set_function(self._alert_backlog)
         self.m_skipped = Counter("borderwatch_fusion_skipped_total", "Records the tracker skipped", ["reason"],
                                  registry=r)  # fmt: skip
         self.m_out_of_sequence = Counter(
@@ -229,8 +233,13 @@ class Service:
         return _quantile(self.latencies, q)
 
     def fusion_backlog(self) -> int:
-        """Ingested batches waiting for the tracker."""
-        return self._queue.qsize()
+        """Ingested batches waiting for the tracker, and tracker calls whose output waits for the alert
+        writer: 0 once everything acknowledged is fused, stored and pushed."""
+        return self._queue.qsize() + self._alert_backlog()
+
+    def _alert_backlog(self) -> int:
+        """Tracker calls queued for the alert writer, and those it is storing now."""
+        return self._outputs.qsize() + self._alert_writing
 
     def start(self) -> None:
         if self.tracker is not None and self._tracker_factory is None:
@@ -514,6 +523,7 @@ class Service:
             first = self._outputs.get()
             if first is None:
                 return
+            self._alert_writing = 1
             calls, events, last = [first], len(first.events), False
             while events < ALERT_GROUP_EVENTS:
                 try:
@@ -525,11 +535,14 @@ class Service:
                     break
                 calls.append(more)
                 events += len(more.events)
+            self._alert_writing = len(calls)  # taken off the queue: still counted as waiting
             try:
                 self._store_calls(calls)
             except Exception:
                 self.m_fusion_errors.inc()
                 log.exception("storing the output of %d fusion calls failed", len(calls))
+            finally:
+                self._alert_writing = 0
             if last:
                 return
 

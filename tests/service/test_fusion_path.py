@@ -4,6 +4,7 @@ split by stage; on both backends."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -234,6 +235,11 @@ def test_the_alert_writer_keeps_one_open_alert_per_track_and_type_with_calls_in_
                 states = [state(track, NIGHT + n, lat=34.0 + n * 1e-4)]
                 service.history.add(states)
                 service._outputs.put(_FusionCall(states, [breach(n, track)], {}, NIGHT, NIGHT))
+            # Queued or taken by the writer, all three count as not yet through (demo and bench wait on it).
+            deadline = time.monotonic() + 10
+            while service.fusion_backlog() != 3 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert service.fusion_backlog() == 3
     finally:
         service.stop()  # returns once everything handed to the writer is stored and pushed
     with service.read() as session:
@@ -244,3 +250,4 @@ def test_the_alert_writer_keeps_one_open_alert_per_track_and_type_with_calls_in_
     assert sorted(audited) == ["alert.create", "alert.create", "alert.update"]
     assert sorted(tracks) == ["A", "B"]  # every alert's track is stored with it
     assert len(stored_when_pushed) == 3 and all(stored >= sent >= 1 for stored, sent in stored_when_pushed)
+    assert service.fusion_backlog() == 0
