@@ -16,7 +16,14 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from borderwatch.fusion.kernels import barrier_states, crossing_sides, loiter_due, nearest_within, pairs_within
+from borderwatch.fusion.kernels import (
+    barrier_states,
+    crossing_sides,
+    loiter_due,
+    nearest_within,
+    pair_distance2,
+    pairs_within,
+)
 from borderwatch.fusion.params import CLASSES, EventParams
 from borderwatch.fusion.tracks import CONFIRMED, TrackTable, track_id
 from borderwatch.fusion.types import BorderEvent, EventType
@@ -32,7 +39,7 @@ IntArray = npt.NDArray[np.int64]
 class _Pair:
     """Convergence state of two tracks within `convergence_apart_m` of each other."""
 
-    armed: bool  # first seen farther apart than convergence_m: they have come together since
+    armed: bool  # seen apart as two objects (convergence): they have come together since
     close_since: float | None = None
     fired: bool = False
 
@@ -385,8 +392,16 @@ class BorderEventDetector:
             )
         return events
 
-    def convergence(self, table: TrackTable, now: float) -> list[BorderEvent]:
-        """Confirmed tracks near the border that come together and stay together."""
+    def convergence(
+        self, table: TrackTable, now: float, accel: FloatArray, one_object_chi2: float
+    ) -> list[BorderEvent]:
+        """Confirmed tracks near the border that come together and stay together, having been apart as two
+        objects: farther than convergence_m, and when first seen (a track just confirmed beside another) with
+        states at least one_object_chi2 apart too (kernels.pair_distance2, the tracker's duplicate test; accel:
+        the classes' accel_psd). A second track born on an object off a stray detection is confirmed tens of
+        metres from the first, within their joint uncertainty: one object seen twice, not a meeting, and the
+        merge (which leaves pairs that met alone until their meeting is reported) must be free to drop it
+        before it reports the object's crossing a second time."""
         p = self.params
         rows = np.flatnonzero(table.status == CONFIRMED)
         rows = rows[np.isfinite(table.prev_off[rows]) & (np.abs(table.prev_off[rows]) <= p.convergence_border_m)]
@@ -399,12 +414,16 @@ class BorderEventDetector:
             )
             serial = table.serial[rows].tolist()
             fired: list[tuple[int, int]] = []
+            first_apart: list[tuple[_Pair, int, int]] = []
             for a, b, dist in zip(near_a.tolist(), near_b.tolist(), near_dist.tolist(), strict=True):
                 key = (serial[a], serial[b]) if serial[a] < serial[b] else (serial[b], serial[a])
                 seen.add(key)
                 pair = self.pairs.get(key)
                 if pair is None:
-                    pair = self.pairs[key] = _Pair(armed=dist > p.convergence_m)
+                    pair = self.pairs[key] = _Pair(armed=False)
+                    if dist > p.convergence_m:
+                        first_apart.append((pair, a, b))  # armed below if their states are two objects' too
+                        continue
                 if dist > p.convergence_m:
                     pair.close_since = None
                     pair.armed = True
@@ -414,6 +433,12 @@ class BorderEventDetector:
                 if pair.armed and not pair.fired and now - pair.close_since >= p.convergence_dwell_s:
                     pair.fired = True
                     fired.append((a, b))
+            if first_apart:
+                a_rows = rows[np.array([a for _, a, _ in first_apart], np.int64)]
+                b_rows = rows[np.array([b for _, _, b in first_apart], np.int64)]
+                distance2 = pair_distance2(table.x, table.p, table.t, table.logp, accel, a_rows, b_rows, now)
+                for (pair, _, _), d2 in zip(first_apart, distance2.tolist(), strict=True):
+                    pair.armed = d2 >= one_object_chi2
             events += self._convergence_events(table, rows, xy, fired, now)
         for key in [k for k in self.pairs if k not in seen]:
             del self.pairs[key]

@@ -242,7 +242,7 @@ class Tracker:
         out.events += self.events.on_updates(tr, rows[not_new], _subset(loc, not_new), now)
         self._emit_states(rows, out, located=(lat, lon, loc))
         self._merge(now, taken, last_take)
-        out.events += self.events.convergence(tr, now)
+        out.events += self.events.convergence(tr, now, self._accel, p.duplicate_chi2)
 
     def _bring_forward(self, held_at: FloatArray) -> None:
         """Tracks that an out-of-sequence detection updated in the past are predicted on to the time they

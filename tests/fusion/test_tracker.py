@@ -342,3 +342,44 @@ def test_a_convoy_15_m_apart_keeps_two_tracks_and_two_crossings(toy_model: Borde
         out = run(toy_model, detections, compiled=compiled)
         assert crossings(out) == ["inbound", "inbound"], seed
         assert len(confirmed_ids(out)) == 2, seed
+
+
+def _exact(
+    sensor: str, times: np.ndarray, lat: np.ndarray, lon: np.ndarray, sigma: float, off_m: list[float]
+) -> list[Detection]:
+    """Noise-free vehicle reports of a path, the first len(off_m) of them that far north of it (along the line)."""
+    north = np.zeros(len(times))
+    north[: len(off_m)] = off_m
+    return [
+        Detection(id=f"{sensor}-{i}", sensor_id=sensor, time=float(times[i]), object_class="vehicle", class_conf=0.8,
+                  lat=float(lat[i] + north[i] / 111_000.0), lon=float(lon[i]), sigma_m=sigma)
+        for i in range(len(times))
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("picked_up_m", [300.0, 340.0, 400.0])
+def test_two_tracks_on_one_vehicle_give_one_crossing(
+    toy_model: BorderModel, compiled: bool, picked_up_m: float
+) -> None:
+    # A camera follows a vehicle from far out; a coarse radar (120 m sigma) picks it up picked_up_m before the
+    # line, its first fix 500 m off (outside the camera track's gate: a second track) and the next three 90 m
+    # off. The second track is confirmed ~100 m from the first, farther than convergence_m but well within their
+    # joint uncertainty: one object seen twice, not two that met, so the merge drops it before the vehicle
+    # crosses (at that age, 30-40 s, the crossing rule for young duplicates no longer applies). It used to be
+    # taken for a meeting, left alone until the convergence was reported, and to report the crossing again.
+    t, lat, lon = walk(toy_model, 2.0, -1500.0, 1500.0, 10.0)
+    camera = _exact("cam-a", t, lat, lon, 10.0, [])
+    k = int(np.searchsorted(t, t[0] + (1500.0 - picked_up_m) / 10.0))
+    radar = _exact("radar-b", t[k::2] + 0.5, lat[k::2], lon[k::2], 120.0, [500.0, 90.0, 90.0, 90.0])
+    out = run(toy_model, sorted(camera + radar, key=lambda d: d.time), compiled=compiled)
+    assert crossings(out) == ["inbound"]
+    assert [e for e in out.events if e.type == "convergence"] == []
+    # Near miss: a convoy 15 m apart that the camera sees as two in its scans keeps both crossings, with the
+    # coarse radar's late, stray pick-up of the lead vehicle on top.
+    follow = walk(toy_model, 2.0, -1515.0, 1485.0, 10.0)
+    convoy = camera + _exact("cam-a", *follow, 10.0, [])
+    convoy = [dataclasses.replace(d, id=f"{d.id}-{n}") for n, d in enumerate(convoy)]
+    out = run(toy_model, sorted(convoy + radar, key=lambda d: d.time), compiled=compiled)
+    assert crossings(out) == ["inbound", "inbound"]
+    assert len({e.track_ids for e in out.events if e.type == "border_crossing"}) == 2
