@@ -71,15 +71,26 @@ def insert_track_points(connection: Connection, points: Sequence[Mapping[str, An
     if not points:
         return
     rows = [_point_values(point) for point in points]
+    if not _execute_rows(connection, _SQLITE_POINTS, _PG_POINTS, _PG_POINT_TYPES, rows):
+        connection.execute(insert(TRACK_POINTS), list(points))
+
+
+def _execute_rows(
+    connection: Connection, sqlite_statement: str, pg_statement: str, pg_types: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+) -> bool:  # fmt: skip
+    """Run a statement over plain row tuples at the driver level: SQLite's executemany, or with psycopg
+    one statement over `unnest` of binary arrays (`pg_types` per column). False for another driver."""
     if connection.dialect.name == "sqlite":
         raw = connection.connection.driver_connection
         assert raw is not None
-        raw.executemany(_SQLITE_POINTS, rows)
-    elif connection.dialect.driver == "psycopg":
+        raw.executemany(sqlite_statement, rows)
+        return True
+    if connection.dialect.driver == "psycopg":
         with _driver_cursor(connection) as cursor:
-            cursor.execute(_PG_POINTS, _binary_columns(rows, _PG_POINT_TYPES))
-    else:
-        connection.execute(insert(TRACK_POINTS), list(points))
+            cursor.execute(pg_statement, _binary_columns(rows, pg_types))
+        return True
+    return False
 
 
 def _binary_columns(rows: Sequence[tuple[Any, ...]], types: Sequence[str]) -> list[list[Any]]:
@@ -122,14 +133,7 @@ def upsert_tracks(connection: Connection, tracks: Sequence[Mapping[str, Any]]) -
     # In track id order, so two writers upserting overlapping tracks lock their rows in the same order
     # (PostgreSQL would otherwise end one of them as a deadlock).
     rows = sorted(map(_track_values, tracks), key=lambda row: str(row[0]))
-    if dialect == "sqlite":
-        raw = connection.connection.driver_connection
-        assert raw is not None
-        raw.executemany(_SQLITE_TRACKS, rows)
-    elif connection.dialect.driver == "psycopg":
-        with _driver_cursor(connection) as cursor:
-            cursor.execute(_PG_TRACKS, _binary_columns(rows, _PG_TRACK_TYPES))
-    else:
+    if not _execute_rows(connection, _SQLITE_TRACKS, _PG_TRACKS, _PG_TRACK_TYPES, rows):
         statement = postgresql.insert(TRACKS)
         changed = {c: statement.excluded[c] for c in TRACK_COLUMNS if c not in ("track_id", "first_time")}
         upsert = statement.on_conflict_do_update(
